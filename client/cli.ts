@@ -1,0 +1,50 @@
+/**
+ * The `hubsync` command line. Every command has --help; commands that print data take --json.
+ */
+import { Command } from 'commander';
+import { migrate } from '../activities/hub/store';
+import { ConfigurationError, loadEnv } from '../workers/env';
+import { doctorCommand } from './commands/doctor';
+import { startCommand } from './commands/start';
+import { workerCommand } from './commands/worker';
+import { readRuntimeInfo } from './runtime-file';
+
+export function buildProgram(): Command {
+  const program = new Command('hubsync')
+    .description('Sync a customer-success hub with the CRMs that stay its systems of record (Temporal + PostgreSQL).')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+
+  program
+    .command('start')
+    .description('Start everything locally (PostgreSQL, Temporal dev server + UI, worker) until Ctrl-C; the same as `npm start`')
+    .action(startCommand);
+
+  program
+    .command('doctor')
+    .description('Report what is configured and whether Temporal, its UI, the database, the sandboxes and a worker answer')
+    .option('--json', 'machine-readable output')
+    .action(doctorCommand);
+
+  program
+    .command('worker')
+    .description('Run a worker process only (production): needs TEMPORAL_ADDRESS and DATABASE_URL')
+    .action(workerCommand);
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations (db/migrations) to DATABASE_URL or the running local stack')
+    .action(async () => {
+      const env = loadEnv();
+      const url = env.DATABASE_URL ?? readRuntimeInfo(env.hubsyncHome)?.database.url;
+      if (!url) throw new ConfigurationError('No database: set DATABASE_URL, or start the local stack with `npm start`.');
+      const { applied } = await migrate(url);
+      process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date.\n');
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,45 @@
+import { loadEnv } from '../../workers/env';
+import { describeStack, startLocalStack } from '../local-stack';
+
+/** Runs the local stack until SIGINT/SIGTERM/SIGHUP, then stops everything it started, worker first. */
+export async function startCommand(): Promise<void> {
+  const env = loadEnv();
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const stack = await startLocalStack(env, log);
+  log('');
+  log('hubsync is up.');
+  for (const line of describeStack(stack)) log(`  ${line}`);
+  log('');
+  log('Check it with `npx hubsync doctor`. Press Ctrl-C to stop.');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    if (!stopping) {
+      log(`\n${reason}: stopping the worker, Temporal and PostgreSQL...`);
+      stopping = stack.stop().then(() => {
+        log('Stopped.');
+      });
+    }
+    return stopping;
+  };
+  await new Promise<void>((resolve, reject) => {
+    // `npm start` forwards the terminal's SIGINT to us after the terminal already sent it: the handler
+    // stays installed for the whole shutdown, so a repeated signal cannot kill the process half-way.
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) log(`${signal} again: already stopping, hubsync exits once everything it started has stopped.`);
+      void stop(signal).then(resolve, reject);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
+    // A worker that dies on its own (e.g. the Temporal server went away) takes the stack down with it.
+    stack.workerDone.then(
+      () => void stop('worker stopped').then(resolve, reject),
+      (err: unknown) => {
+        log(`Worker failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = 1;
+        void stop('worker failed').then(resolve, reject);
+      },
+    );
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * `hubsync start` / `npm start`: brings up everything a laptop needs (PostgreSQL, Temporal, the worker),
+ * keeps state under .hubsync/ so a second start resumes the first one's state, and stops, in reverse
+ * order, everything it started.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createPool, migrate, type Pool } from '../activities/hub/store';
+import { startEmbeddedPostgres, redactUrl, type PostgresEndpoint } from '../workers/local/postgres';
+import { startDevServer, useExistingServer, type TemporalEndpoint } from '../workers/local/temporal-server';
+import { installRuntime } from '../workers/runtime';
+import { createHubsyncWorker, type HubsyncWorker } from '../workers/worker';
+import { clearProxyVariables, type HubsyncEnv } from '../workers/env';
+import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './runtime-file';
+
+export interface LocalStack {
+  temporal: TemporalEndpoint;
+  database: PostgresEndpoint;
+  pool: Pool;
+  worker: HubsyncWorker;
+  /** Resolves when the worker stops (shutdown requested, or a fatal error). */
+  workerDone: Promise<void>;
+  info: RuntimeInfo;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(env: HubsyncEnv, log: (line: string) => void): Promise<LocalStack> {
+  clearProxyVariables();
+  const running = readRuntimeInfo(env.hubsyncHome);
+  if (running) {
+    throw new Error(`hubsync is already running (pid ${running.pid}, started ${running.startedAt}). Stop it with Ctrl-C in its terminal, or \`kill ${running.pid}\`.`);
+  }
+  fs.mkdirSync(env.hubsyncHome, { recursive: true });
+  const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
+  const stopAll = async () => {
+    for (const { what, run } of cleanups.reverse()) {
+      const started = Date.now();
+      await run().then(
+        () => log(`  stopped ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`),
+        (err: unknown) => log(`  warning: stopping ${what}: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    log('Starting PostgreSQL...');
+    const database: PostgresEndpoint = env.DATABASE_URL
+      ? { url: env.DATABASE_URL, origin: 'DATABASE_URL', stop: async () => undefined }
+      : await startEmbeddedPostgres({ dataDir: path.join(env.hubsyncHome, 'postgres'), port: env.HUBSYNC_PG_PORT, log });
+    cleanups.push({ what: 'PostgreSQL', run: () => database.stop() });
+    const migrated = await migrate(database.url);
+    log(migrated.applied.length ? `Applied migrations: ${migrated.applied.join(', ')}` : 'Database schema is up to date.');
+    const pool = createPool(database.url, { applicationName: 'hubsync-worker' });
+    cleanups.push({ what: 'database pool', run: () => pool.end() });
+
+    log('Starting Temporal...');
+    const temporal = env.TEMPORAL_ADDRESS
+      ? await useExistingServer(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE)
+      : await startDevServer({
+          cacheDir: env.cacheDir,
+          cliPath: env.TEMPORAL_CLI_PATH,
+          namespace: env.TEMPORAL_NAMESPACE,
+          port: env.TEMPORAL_PORT,
+          uiPort: env.TEMPORAL_UI_PORT,
+          dbFilename: path.join(env.hubsyncHome, 'temporal.db'),
+          logFile: path.join(env.hubsyncHome, 'temporal.log'),
+          log,
+        });
+    cleanups.push({ what: 'Temporal', run: () => temporal.stop() });
+
+    log('Starting the worker (bundling workflows)...');
+    installRuntime(env.HUBSYNC_LOG_LEVEL);
+    const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool });
+    const workerDone = worker.run();
+    cleanups.push({
+      what: 'worker',
+      run: async () => {
+        worker.shutdown();
+        await workerDone.catch(() => undefined);
+      },
+    });
+
+    const info: RuntimeInfo = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      temporal: { address: temporal.address, namespace: temporal.namespace, origin: temporal.origin, ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}) },
+      database: { url: database.url, origin: database.origin },
+      sandboxes: {},
+    };
+    writeRuntimeInfo(env.hubsyncHome, info);
+    cleanups.push({ what: 'runtime file', run: async () => removeRuntimeInfo(env.hubsyncHome) });
+
+    return { temporal, database, pool, worker, workerDone, info, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export function describeStack(stack: LocalStack): string[] {
+  return [
+    `Temporal:     ${stack.temporal.address} (namespace ${stack.temporal.namespace}; ${stack.temporal.origin})`,
+    `Temporal UI:  ${stack.temporal.uiUrl ?? '(served by your Temporal deployment)'}`,
+    `Database:     ${redactUrl(stack.database.url)} (${stack.database.origin})`,
+    `Worker:       task queue "hubsync", ${stack.worker.worker.options.identity}`,
+  ];
+}

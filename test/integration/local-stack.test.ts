@@ -1,0 +1,90 @@
+// P5: `hubsync start` (= `npm start`) brings up PostgreSQL, Temporal and the worker, `doctor` is green,
+// Ctrl-C (SIGINT to the process group) stops everything it started, and a second start keeps the state.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createPool } from '../../activities/hub/store';
+import { freePort } from '../../workers/local/ports';
+import { CliProcess, isProcessAlive, runCli } from '../support/cli';
+import { testStack } from '../support/test-env';
+
+jest.setTimeout(300000);
+
+function childPids(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) pids.push(Number(entry), ...childPids(Number(entry)));
+    } catch {
+      // process ended while listing
+    }
+  }
+  return pids;
+}
+
+describe('hubsync start (local stack)', () => {
+  it('starts everything, is green in doctor, stops on Ctrl-C leaving no process, and restarts with its state', async () => {
+    const home = path.join(testStack.workDir, 'local-stack-home');
+    const env = {
+      HUBSYNC_HOME: home,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      HUBSYNC_PG_PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: '',
+      DATABASE_URL: '',
+    };
+
+    const first = new CliProcess(['start'], env, { detached: true });
+    let descendants: number[] = [];
+    try {
+      await first.waitFor('hubsync is up.', 240000);
+      expect(first.output).toContain(`Temporal UI:  http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
+      descendants = childPids(first.child.pid!);
+      expect(descendants.length).toBeGreaterThan(0);
+
+      const doctor = await runCli(['doctor', '--json'], env);
+      const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean }> };
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['temporal ui', 'end to end']));
+
+      // Ctrl-C in a terminal signals the whole foreground process group.
+      process.kill(-first.child.pid!, 'SIGINT');
+      await expect(first.exited(60000)).resolves.toBe(0);
+      expect(first.output).toContain('Stopped.');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(descendants.filter(isProcessAlive)).toEqual([]);
+      expect(fs.existsSync(path.join(home, 'runtime.json'))).toBe(false);
+    } finally {
+      if (first.child.exitCode === null) process.kill(-first.child.pid!, 'SIGKILL');
+    }
+
+    const second = new CliProcess(['start'], env, { detached: true });
+    try {
+      await second.waitFor('hubsync is up.', 240000);
+      expect(second.output).toContain('Database schema is up to date.');
+      expect(second.output).not.toContain('Initialising embedded PostgreSQL');
+      const doctor = await runCli(['doctor', '--json'], env);
+      expect((JSON.parse(doctor.stdout) as { ok: boolean }).ok).toBe(true);
+      // Both doctor runs' probes survive in PostgreSQL and in Temporal's history: the state was reused.
+      const info = JSON.parse(fs.readFileSync(path.join(home, 'runtime.json'), 'utf8')) as { database: { url: string } };
+      const pool = createPool(info.database.url, { max: 1 });
+      const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
+      try {
+        const probes = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM worker_probes WHERE requested_by = 'hubsync doctor'`);
+        expect(probes.rows[0]?.n).toBe(2);
+        const runs = await new Client({ connection }).workflow.count(`WorkflowType = 'probeWorkflow'`);
+        expect(runs.count).toBe(2);
+      } finally {
+        await pool.end();
+        await connection.close();
+      }
+      process.kill(-second.child.pid!, 'SIGINT');
+      await expect(second.exited(60000)).resolves.toBe(0);
+    } finally {
+      if (second.child.exitCode === null) process.kill(-second.child.pid!, 'SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * What test files use of the run-wide stack started by global-setup.ts: the database, the Temporal
+ * server and the workflow bundle, plus a helper to run a real hubsync worker around a test body.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { createPool, type Pool } from '../../activities/hub/store';
+import { installRuntime } from '../../workers/runtime';
+import { createHubsyncWorker } from '../../workers/worker';
+
+export const TEST_ENV = {
+  databaseUrl: 'HUBSYNC_TEST_DATABASE_URL',
+  temporalAddress: 'HUBSYNC_TEST_TEMPORAL_ADDRESS',
+  workflowBundle: 'HUBSYNC_TEST_WORKFLOW_BUNDLE',
+  workDir: 'HUBSYNC_TEST_WORK_DIR',
+} as const;
+
+export interface TestStackHandle {
+  stop(): Promise<void>;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (test/support/global-setup.ts starts the stack)`);
+  return value;
+}
+
+export const testStack = {
+  get databaseUrl() {
+    return required(TEST_ENV.databaseUrl);
+  },
+  get temporalAddress() {
+    return required(TEST_ENV.temporalAddress);
+  },
+  get workflowBundlePath() {
+    return required(TEST_ENV.workflowBundle);
+  },
+  get workDir() {
+    return required(TEST_ENV.workDir);
+  },
+};
+
+export function testPool(): Pool {
+  return createPool(testStack.databaseUrl, { max: 4, applicationName: 'hubsync-test' });
+}
+
+export async function testTemporalClient(): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: testStack.temporalAddress });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+/** Runs `body` while a real hubsync worker (bundled workflows, real activities) polls the task queue. */
+export async function withWorker<T>(pool: Pool, body: () => Promise<T>): Promise<T> {
+  installRuntime('warn');
+  const worker = await createHubsyncWorker({
+    address: testStack.temporalAddress,
+    namespace: 'default',
+    pool,
+    workflowBundle: { codePath: testStack.workflowBundlePath },
+    identity: `hubsync-test-worker:${process.pid}`,
+  });
+  try {
+    return await worker.worker.runUntil(body);
+  } finally {
+    await worker.connection.close();
+  }
+}

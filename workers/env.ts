@@ -1,0 +1,68 @@
+/**
+ * The environment of every hubsync process, parsed once at start-up. A bad value fails with the
+ * variable's name and what it expects, instead of surfacing later as a connection error.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The repository root: `.hubsync/` (local state) and `db/migrations` are resolved from it. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. 127.0.0.1:7233')
+    .optional()
+    .describe('An existing Temporal server; when unset, a local dev server is started'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional().describe('A temporal CLI binary to run the local dev server with'),
+  TEMPORAL_PORT: port.default(7233).describe('gRPC port of the local dev server started by `npm start`'),
+  TEMPORAL_UI_PORT: port.default(8233).describe('Web UI port of the local dev server started by `npm start`'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional()
+    .describe('An existing PostgreSQL database; when unset, an embedded PostgreSQL is started'),
+  HUBSYNC_PG_PORT: port.default(54329).describe('Port of the embedded PostgreSQL started by `npm start`'),
+  HUBSYNC_HOME: z.string().min(1).optional().describe('Directory of local state (default: <repo>/.hubsync)'),
+  HUBSYNC_CACHE_DIR: z.string().min(1).optional().describe('Per-user cache (default: $XDG_CACHE_HOME/hubsync or ~/.cache/hubsync)'),
+  HUBSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type HubsyncEnv = z.infer<typeof EnvSchema> & { hubsyncHome: string; cacheDir: string };
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): HubsyncEnv {
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`);
+    throw new ConfigurationError(`Invalid environment:\n${lines.join('\n')}\nFix or unset these variables; see README.md "Configuration".`);
+  }
+  const env = parsed.data;
+  const xdgCache = source['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
+  return {
+    ...env,
+    hubsyncHome: path.resolve(env.HUBSYNC_HOME ?? path.join(PROJECT_ROOT, '.hubsync')),
+    cacheDir: path.resolve(env.HUBSYNC_CACHE_DIR ?? path.join(xdgCache, 'hubsync')),
+  };
+}
+
+/** Documentation of every variable, for `hubsync doctor` and the README. */
+export function describeEnv(): Array<{ name: string; description: string }> {
+  return Object.entries(EnvSchema.shape).map(([name, schema]) => ({ name, description: schema.description ?? '' }));
+}
+
+/**
+ * jsforce and dynamics-web-api route every request through *_proxy variables and ignore NO_PROXY,
+ * which would send loopback traffic (sandboxes, local Temporal) to a proxy. Local processes drop them.
+ */
+export function clearProxyVariables(env: NodeJS.ProcessEnv = process.env): void {
+  for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete env[name];
+}

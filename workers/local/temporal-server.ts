@@ -1,0 +1,200 @@
+/**
+ * The Temporal server hubsync talks to: an existing one (TEMPORAL_ADDRESS) or a local dev server that
+ * this module starts (`temporal server start-dev`), waits for until it really answers, and stops.
+ * Either way the search attributes hubsync sets on its workflows are registered before use.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
+import { freePort, isListening } from './ports';
+import { ensureTemporalCli, TemporalCliUnavailableError, type ResolvedCli } from './temporal-cli';
+
+export interface TemporalEndpoint {
+  address: string;
+  namespace: string;
+  /** Web UI URL, when this process started a dev server with its UI. */
+  uiUrl?: string;
+  /** How the server was obtained, for `hubsync doctor` and start-up output. */
+  origin: string;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  cacheDir: string;
+  cliPath?: string | undefined;
+  namespace?: string;
+  /** gRPC port; a free one when omitted. */
+  port?: number;
+  /** Web UI port; no UI (headless) when omitted. */
+  uiPort?: number;
+  /** SQLite file for durable state; in memory when omitted. */
+  dbFilename?: string;
+  /** Where the server's own log goes (appended); discarded when omitted. */
+  logFile?: string;
+  startTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+const SEARCH_ATTRIBUTE_ENUM = { Keyword: 2 } as const; // temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+
+/** Registers hubsync's search attributes on a server that lacks them (operator API; idempotent). */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+  const missing = Object.entries(SEARCH_ATTRIBUTE_TYPES).filter(([name]) => !known.has(name));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, SEARCH_ATTRIBUTE_ENUM[type]])),
+  });
+}
+
+/** Polls until the frontend answers and the namespace exists; fails early if `exited` resolves. */
+export async function waitForTemporal(
+  address: string,
+  namespace: string,
+  opts: { timeoutMs: number; exited?: Promise<string> },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastError: unknown;
+  let exitMessage: string | undefined;
+  void opts.exited?.then((m) => (exitMessage = m));
+  while (Date.now() < deadline) {
+    if (exitMessage !== undefined) throw new Error(`Temporal dev server exited during start-up: ${exitMessage}`);
+    const [host, port] = address.split(':');
+    if (await isListening(Number(port), host)) {
+      let connection: Connection | undefined;
+      try {
+        connection = await Connection.connect({ address, connectTimeout: 2000 });
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } catch (err) {
+        lastError = err;
+      } finally {
+        await connection?.close().catch(() => undefined);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Temporal at ${address} did not answer within ${opts.timeoutMs / 1000} s: ${String(lastError ?? 'port not listening')}`);
+}
+
+function stopChild(child: ChildProcess, graceMs = 10000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function startWithCli(cli: ResolvedCli, opts: DevServerOptions): Promise<TemporalEndpoint> {
+  const namespace = opts.namespace ?? 'default';
+  const port = opts.port ?? (await freePort());
+  if (await isListening(port)) {
+    throw new Error(`Port ${port} is already in use, so the Temporal dev server cannot start there. Stop what uses it, or set TEMPORAL_PORT (or TEMPORAL_ADDRESS to use that server).`);
+  }
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
+  if (opts.dbFilename) {
+    fs.mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
+    args.push('--db-filename', opts.dbFilename);
+  }
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) args.push('--search-attribute', `${name}=${type}`);
+  // Let the SDK's "continue as new suggested" flag fire early enough in tests and benchmarks alike.
+  args.push('--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=10000');
+
+  const logFd = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  // Own process group: a Ctrl-C in the terminal reaches hubsync only, which stops the worker first and
+  // then this server. The exit hook is the backstop if hubsync ends any other way.
+  const child = spawn(cli.path, args, { stdio: ['ignore', logFd, logFd], detached: true });
+  if (typeof logFd === 'number') fs.closeSync(logFd);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (err) => resolve(err.message));
+    child.once('exit', (code, signal) => resolve(`exit code ${code ?? 'none'}, signal ${signal ?? 'none'}` + (opts.logFile ? `; see ${opts.logFile}` : '')));
+  });
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitForTemporal(address, namespace, { timeoutMs: opts.startTimeoutMs ?? 120000, exited });
+    const connection = await Connection.connect({ address });
+    try {
+      await ensureSearchAttributes(connection, namespace);
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  const endpoint: TemporalEndpoint = {
+    address,
+    namespace,
+    origin: `local dev server (${cli.source}: ${cli.path}, pid ${child.pid})`,
+    stop: () => stopChild(child),
+  };
+  if (opts.uiPort) endpoint.uiUrl = `http://127.0.0.1:${opts.uiPort}`;
+  return endpoint;
+}
+
+/** Last resort when no CLI can be found or built: the SDK's own cached download of the dev server. */
+async function startWithSdkDownload(opts: DevServerOptions): Promise<TemporalEndpoint> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const namespace = opts.namespace ?? 'default';
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      namespace,
+      ...(opts.port ? { port: opts.port } : {}),
+      ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
+      ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
+      searchAttributes: Object.values(SEARCH_ATTRIBUTES),
+      executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'temporal-sdk-download') },
+    },
+  });
+  const endpoint: TemporalEndpoint = {
+    address: env.address,
+    namespace,
+    origin: 'local dev server (SDK cached download)',
+    stop: () => env.teardown(),
+  };
+  if (opts.uiPort) endpoint.uiUrl = `http://127.0.0.1:${opts.uiPort}`;
+  return endpoint;
+}
+
+/** Starts a local dev server with the best available CLI (see temporal-cli.ts for the order). */
+export async function startDevServer(opts: DevServerOptions): Promise<TemporalEndpoint> {
+  const log = opts.log ?? (() => undefined);
+  const cli = await ensureTemporalCli({ cliPath: opts.cliPath, cacheDir: opts.cacheDir }, log);
+  if (cli) return startWithCli(cli, opts);
+  log('No Temporal CLI found and no Go toolchain to build one: trying the Temporal SDK download...');
+  try {
+    return await startWithSdkDownload(opts);
+  } catch (err) {
+    throw new TemporalCliUnavailableError(
+      `Cannot start a local Temporal server: no temporal CLI (TEMPORAL_CLI_PATH, PATH or ${opts.cacheDir}), ` +
+        `no Go toolchain to build one, and the SDK download failed (${err instanceof Error ? err.message : String(err)}).\n` +
+        'Fix one of: install Go (https://go.dev/dl) so hubsync builds the pinned CLI; set TEMPORAL_CLI_PATH to a temporal binary; ' +
+        'or set TEMPORAL_ADDRESS to an existing Temporal server.',
+    );
+  }
+}
+
+/** Connects to TEMPORAL_ADDRESS, checks it answers and registers the search attributes. */
+export async function useExistingServer(address: string, namespace: string): Promise<TemporalEndpoint> {
+  await waitForTemporal(address, namespace, { timeoutMs: 30000 });
+  const connection = await Connection.connect({ address });
+  try {
+    await ensureSearchAttributes(connection, namespace);
+  } finally {
+    await connection.close();
+  }
+  return { address, namespace, origin: 'TEMPORAL_ADDRESS', stop: async () => undefined };
+}

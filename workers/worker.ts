@@ -1,0 +1,63 @@
+/**
+ * Builds the hubsync worker: one task queue, every workflow (bundled from workflows/index.ts) and every
+ * activity (from createActivities, with their dependencies injected here).
+ */
+import os from 'node:os';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Pool } from '../activities/hub/store';
+import { TASK_QUEUE } from '../workflows/definitions';
+
+export interface HubsyncWorkerOptions {
+  address: string;
+  namespace: string;
+  pool: Pool;
+  /** A pre-built bundle (tests bundle once per run); otherwise workflows/ is bundled at start-up. */
+  workflowBundle?: { codePath: string };
+  identity?: string;
+  /** How long in-flight activities may run on after shutdown was requested before they are cancelled. */
+  shutdownGraceTime?: string;
+}
+
+export interface HubsyncWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  /** Runs until shutdown() is called (or the worker fails), then closes the connection. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<HubsyncWorker> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = opts.workflowBundle
+    ? { workflowBundle: opts.workflowBundle }
+    : { workflowsPath: require.resolve('../workflows') };
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: opts.namespace,
+      taskQueue: TASK_QUEUE,
+      identity: opts.identity ?? `hubsync-worker@${os.hostname()}:${process.pid}`,
+      activities: createActivities({ pool: opts.pool }),
+      ...workflowSource,
+      shutdownGraceTime: (opts.shutdownGraceTime ?? '30 seconds') as WorkerOptions['shutdownGraceTime'],
+    });
+    return {
+      worker,
+      connection,
+      run: async () => {
+        try {
+          await worker.run();
+        } finally {
+          await connection.close();
+        }
+      },
+      shutdown: () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      },
+    };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}

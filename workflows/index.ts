@@ -1,0 +1,2 @@
+// Every workflow the worker registers. The worker bundles this file; nothing else is exported from it.
+export { probeWorkflow } from './probe';
