@@ -4,7 +4,9 @@
 import { Command } from 'commander';
 import { migrate } from '../activities/hub/store';
 import { ConfigurationError, loadEnv } from '../workers/env';
+import { registerConnectionCommands } from './commands/connection';
 import { doctorCommand } from './commands/doctor';
+import { registerJobCommands } from './commands/job';
 import { startCommand } from './commands/start';
 import { workerCommand } from './commands/worker';
 import { readRuntimeInfo } from './runtime-file';
@@ -41,6 +43,9 @@ export function buildProgram(): Command {
       const { applied } = await migrate(url);
       process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date.\n');
     });
+
+  registerConnectionCommands(program);
+  registerJobCommands(program);
 
   return program;
 }

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureLocalSecretKey } from '../activities/hub/secrets';
 import { createPool, migrate, type Pool } from '../activities/hub/store';
 import { startEmbeddedPostgres, redactUrl, type PostgresEndpoint } from '../workers/local/postgres';
 import { startDevServer, useExistingServer, type TemporalEndpoint } from '../workers/local/temporal-server';
@@ -31,6 +32,8 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     throw new Error(`hubsync is already running (pid ${running.pid}, started ${running.startedAt}). Stop it with Ctrl-C in its terminal, or \`kill ${running.pid}\`.`);
   }
   fs.mkdirSync(env.hubsyncHome, { recursive: true });
+  // Connection secrets are encrypted at rest; the local stack keeps its key in .hubsync/secret.key.
+  ensureLocalSecretKey(env);
   const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
   const stopAll = async () => {
     for (const { what, run } of cleanups.reverse()) {

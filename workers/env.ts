@@ -30,6 +30,11 @@ const EnvSchema = z.object({
   HUBSYNC_HOME: z.string().min(1).optional().describe('Directory of local state (default: <repo>/.hubsync)'),
   HUBSYNC_CACHE_DIR: z.string().min(1).optional().describe('Per-user cache (default: $XDG_CACHE_HOME/hubsync or ~/.cache/hubsync)'),
   HUBSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  HUBSYNC_SECRET_KEY: z
+    .string()
+    .regex(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, 'expected 32 bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`')
+    .optional()
+    .describe('Key that encrypts CRM connection secrets at rest (default for `npm start`: <HUBSYNC_HOME>/secret.key)'),
 });
 
 export type HubsyncEnv = z.infer<typeof EnvSchema> & { hubsyncHome: string; cacheDir: string };

@@ -1,0 +1,171 @@
+/**
+ * Salesforce through jsforce: authentication from a stored connection, describe in hubsync's shape,
+ * queries, API usage, and translation of jsforce errors into CrmError kinds.
+ *
+ * jsforce behaviours this relies on (see crm-api-contracts.md §1): it refreshes the access token on a 401
+ * when an OAuth client and refresh token are configured, and replays the call; it silently retries GETs
+ * on 420/429/5xx; errors carry Salesforce's errorCode as `name`/`errorCode`.
+ */
+import { Connection, type DescribeSObjectResult } from 'jsforce';
+import { CrmError } from '../errors';
+import type { CrmFieldDescribe, CrmObjectDescribe } from '../types';
+
+/** The API version hubsync speaks; jsforce would otherwise default to 50.0 (and degrade collection calls). */
+export const SALESFORCE_API_VERSION = '62.0';
+
+export interface SalesforceSettings {
+  /** Where the OAuth token endpoint lives (login.salesforce.com, a My Domain, or the sandbox). */
+  loginUrl: string;
+  apiVersion?: string;
+  clientId: string;
+  username?: string;
+}
+
+export interface SalesforceSecrets {
+  clientSecret?: string;
+  refreshToken?: string;
+  password?: string;
+}
+
+export interface SalesforceConnectionInfo {
+  id: string;
+  baseUrl: string;
+  settings: SalesforceSettings;
+  secrets: SalesforceSecrets;
+}
+
+interface JsforceError {
+  name?: string;
+  errorCode?: string;
+  message?: string;
+  code?: string;
+}
+
+/** Translates whatever jsforce (or the network) threw into a CrmError with the CRM's reason. */
+export function toCrmError(err: unknown, context: string): CrmError {
+  if (err instanceof CrmError) return err;
+  const e = (err ?? {}) as JsforceError;
+  const code = e.errorCode ?? e.name ?? e.code ?? 'UNKNOWN';
+  const message = `${context}: ${e.message ?? String(err)}`;
+  switch (code) {
+    case 'INVALID_SESSION_ID':
+    case 'invalid_grant':
+    case 'invalid_client':
+    case 'invalid_client_id':
+    case 'INVALID_AUTH_HEADER':
+      return new CrmError('auth', code, `${message}. Check the connection's credentials (\`hubsync connection test\`), then re-add it if they changed.`);
+    case 'REQUEST_LIMIT_EXCEEDED':
+      return new CrmError('rate-limit', code, message, 60_000);
+    case 'UNABLE_TO_LOCK_ROW':
+    case 'SERVER_UNAVAILABLE':
+    case 'ECONNRESET':
+    case 'ECONNREFUSED':
+    case 'ETIMEDOUT':
+    case 'EPIPE':
+    case 'ERROR_HTTP_500':
+    case 'ERROR_HTTP_502':
+    case 'ERROR_HTTP_503':
+    case 'ERROR_HTTP_504':
+      return new CrmError('transient', code, message);
+    case 'MALFORMED_QUERY':
+    case 'INVALID_FIELD':
+    case 'INVALID_TYPE':
+    case 'INVALID_QUERY_FILTER_OPERATOR':
+    case 'NOT_FOUND':
+      return new CrmError('configuration', code, message);
+    default:
+      return new CrmError(/^ERROR_HTTP_5/.test(code) ? 'transient' : 'record', code, message);
+  }
+}
+
+/**
+ * Opens an authenticated jsforce connection. With a refresh token the access token is obtained up front
+ * and refreshed by jsforce whenever Salesforce answers INVALID_SESSION_ID; with a username and password the
+ * OAuth password flow is used; with only a client secret, the client-credentials flow.
+ */
+export async function openSalesforce(info: SalesforceConnectionInfo): Promise<Connection> {
+  const { settings, secrets } = info;
+  const oauth2 = { clientId: settings.clientId, loginUrl: settings.loginUrl, ...(secrets.clientSecret ? { clientSecret: secrets.clientSecret } : {}) };
+  const version = settings.apiVersion ?? SALESFORCE_API_VERSION;
+  try {
+    if (secrets.refreshToken) {
+      const conn = new Connection({ oauth2, instanceUrl: info.baseUrl, refreshToken: secrets.refreshToken, version });
+      const token = await conn.oauth2.refreshToken(secrets.refreshToken);
+      conn.accessToken = token.access_token;
+      if (token.instance_url) conn.instanceUrl = token.instance_url;
+      return conn;
+    }
+    if (settings.username && secrets.password) {
+      const conn = new Connection({ oauth2, instanceUrl: info.baseUrl, version });
+      await conn.login(settings.username, secrets.password);
+      return conn;
+    }
+    if (secrets.clientSecret) {
+      const conn = new Connection({ oauth2, instanceUrl: info.baseUrl, version });
+      const token = await conn.oauth2.requestToken({ grant_type: 'client_credentials' });
+      conn.accessToken = token.access_token;
+      if (token.instance_url) conn.instanceUrl = token.instance_url;
+      return conn;
+    }
+  } catch (err) {
+    throw toCrmError(err, `connection '${info.id}': authentication at ${settings.loginUrl} failed`);
+  }
+  throw new CrmError('configuration', 'NO_CREDENTIALS', `connection '${info.id}' has neither a refresh token, a username and password, nor a client secret`);
+}
+
+function toFieldDescribe(field: DescribeSObjectResult['fields'][number]): CrmFieldDescribe {
+  return {
+    name: field.name,
+    label: field.label,
+    type: field.type,
+    createable: field.createable,
+    updateable: field.updateable,
+    nillable: field.nillable,
+    externalId: field.externalId,
+    idLookup: field.idLookup,
+    unique: field.unique,
+    calculated: field.calculated,
+    defaultedOnCreate: field.defaultedOnCreate,
+    referenceTo: (field.referenceTo ?? []).filter((t): t is string => typeof t === 'string'),
+    relationshipName: field.relationshipName ?? null,
+    picklistValues: (field.picklistValues ?? []).map((p) => ({ value: p.value, active: p.active })),
+  };
+}
+
+/** A describe lookup that asks Salesforce once per object and remembers the answer (and "no such object"). */
+export function describeCache(conn: Connection): (objectName: string) => Promise<CrmObjectDescribe | undefined> {
+  const cache = new Map<string, Promise<CrmObjectDescribe | undefined>>();
+  return (objectName) => {
+    const key = objectName.toLowerCase();
+    let pending = cache.get(key);
+    if (!pending) {
+      pending = conn.describe(objectName).then(
+        (d): CrmObjectDescribe => ({ name: d.name, label: d.label, createable: d.createable, updateable: d.updateable, queryable: d.queryable, fields: d.fields.map(toFieldDescribe) }),
+        (err: unknown) => {
+          const e = err as JsforceError;
+          if (e.errorCode === 'NOT_FOUND' || e.name === 'NOT_FOUND') return undefined;
+          throw toCrmError(err, `describe ${objectName}`);
+        },
+      );
+      cache.set(key, pending);
+    }
+    return pending;
+  };
+}
+
+export interface ApiUsage {
+  used: number;
+  max: number;
+}
+
+/** The org's daily API usage, from /limits. */
+export async function apiUsage(conn: Connection): Promise<ApiUsage> {
+  try {
+    const limits = (await conn.limits()) as { DailyApiRequests?: { Max: number; Remaining: number } };
+    const daily = limits.DailyApiRequests;
+    if (!daily) throw new CrmError('configuration', 'NO_LIMITS', 'the /limits answer has no DailyApiRequests');
+    return { used: daily.Max - daily.Remaining, max: daily.Max };
+  } catch (err) {
+    throw toCrmError(err, 'read API limits');
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Batch lookups a run (and preview) needs around a page of records: which hub account a CRM parent is
+ * matched to, which hub record an incoming CRM record already is, and for outbound, which CRM records the
+ * hub records and their accounts are linked to. One query per lookup per page.
+ */
+import type { InboundExisting } from '../mapping/decide';
+import type { HubRecordForOutbound, HubValue } from '../mapping/engine';
+import type { HubFilter } from '../mapping/job-config';
+import type { HubEntity } from '../mapping/job-kinds';
+import type { Pool } from './store';
+
+export const ENTITY_TABLE: Record<HubEntity, string> = {
+  account: 'accounts',
+  task: 'tasks',
+  touchpoint: 'touchpoints',
+  campaign_touch: 'campaign_touches',
+};
+
+/** CRM parent IDs → hub account IDs, for the parents that are matched (T11). */
+export async function matchParents(pool: Pool, connectionId: string, parentObject: string, crmIds: string[]): Promise<Map<string, number>> {
+  if (crmIds.length === 0) return new Map();
+  const { rows } = await pool.query<{ crm_id: string; hub_id: number }>(
+    `SELECT crm_id, hub_id FROM record_links
+      WHERE connection_id = $1 AND crm_object = $2 AND hub_type = 'account' AND crm_id = ANY($3)`,
+    [connectionId, parentObject, [...new Set(crmIds)]],
+  );
+  return new Map(rows.map((r) => [r.crm_id, r.hub_id]));
+}
+
+interface ExistingRow {
+  key: string;
+  id: number;
+  account_id: number | null;
+  updated_at: string;
+  last_inbound_hash: string | null;
+  hub_modified_at: string | null;
+  crm_modified_at: string | null;
+  has_link: boolean;
+}
+
+/**
+ * The hub records that incoming records already are, keyed by external ID (lowercase, T13). Tasks and
+ * touchpoints match by their external_id column; accounts by their record link to the CRM account.
+ */
+export async function findInboundExisting(
+  pool: Pool,
+  entity: HubEntity,
+  connectionId: string,
+  crmObject: string,
+  externalIds: string[],
+): Promise<Map<string, InboundExisting>> {
+  if (externalIds.length === 0) return new Map();
+  const ids = [...new Set(externalIds)];
+  const query =
+    entity === 'account'
+      ? `SELECT lower(l.crm_id) AS key, a.id, NULL::bigint AS account_id, a.updated_at,
+                l.last_inbound_hash, l.hub_modified_at, l.crm_modified_at, true AS has_link
+           FROM record_links l JOIN accounts a ON a.id = l.hub_id
+          WHERE l.connection_id = $1 AND l.crm_object = $2 AND l.hub_type = 'account' AND lower(l.crm_id) = ANY($3)`
+      : `SELECT t.external_id AS key, t.id, t.account_id, t.updated_at,
+                l.last_inbound_hash, l.hub_modified_at, l.crm_modified_at, l.hub_id IS NOT NULL AS has_link
+           FROM ${ENTITY_TABLE[entity]} t
+           LEFT JOIN record_links l ON l.connection_id = $1 AND l.crm_object = $2 AND l.hub_type = $4 AND l.hub_id = t.id
+          WHERE t.external_id = ANY($3) AND t.deleted_at IS NULL`;
+  const params = entity === 'account' ? [connectionId, crmObject, ids] : [connectionId, crmObject, ids, entity];
+  const { rows } = await pool.query<ExistingRow>(query, params);
+  return new Map(
+    rows.map((r) => [
+      r.key,
+      {
+        hubId: r.id,
+        accountId: r.account_id,
+        updatedAt: r.updated_at,
+        ...(r.has_link ? { link: { lastInboundHash: r.last_inbound_hash, hubModifiedAt: r.hub_modified_at, crmModifiedAt: r.crm_modified_at } } : {}),
+      },
+    ]),
+  );
+}
+
+/** Columns outbound jobs read, per entity (the mapping engine picks from them). */
+const OUTBOUND_COLUMNS: Record<Exclude<HubEntity, 'account'>, string[]> = {
+  task: ['title', 'description', 'status', 'priority', 'due_date', 'assignee_email', 'assigner_email', 'source_created_at', 'source_updated_at'],
+  touchpoint: ['subject', 'content', 'touchpoint_date', 'touchpoint_type', 'creator_email', 'last_updater_email', 'source_updated_at'],
+  campaign_touch: ['campaign_name', 'campaign_kind', 'recipient_count', 'sender_email', 'start_date', 'description', 'created_by_email'],
+};
+
+/** Hub filter (outbound jobs) as SQL conditions on the entity's columns. */
+function hubFilterSql(entity: Exclude<HubEntity, 'account'>, filter: HubFilter | undefined, params: unknown[]): string[] {
+  const conditions: string[] = [];
+  const add = (column: string, values: string[] | undefined, lower = false) => {
+    if (!values?.length) return;
+    params.push(lower ? values.map((v) => v.toLowerCase()) : values);
+    conditions.push(`${lower ? `lower(${column})` : column} = ANY($${params.length})`);
+  };
+  if (entity === 'task') {
+    add('status', filter?.statuses);
+    add('priority', filter?.priorities);
+    add('assignee_email', filter?.ownerEmails, true);
+  } else if (entity === 'touchpoint') {
+    add('touchpoint_type', filter?.types);
+    add('creator_email', filter?.ownerEmails, true);
+  } else {
+    add('campaign_kind', filter?.types);
+    add('created_by_email', filter?.ownerEmails, true);
+  }
+  return conditions;
+}
+
+/** Hub records an outbound job considers, most recently updated first. */
+export async function loadOutboundRecords(
+  pool: Pool,
+  entity: Exclude<HubEntity, 'account'>,
+  filter: HubFilter | undefined,
+  opts: { limit: number; updatedSince?: string },
+): Promise<HubRecordForOutbound[]> {
+  const params: unknown[] = [];
+  const conditions = ['deleted_at IS NULL', ...hubFilterSql(entity, filter, params)];
+  if (opts.updatedSince) {
+    params.push(opts.updatedSince);
+    conditions.push(`updated_at >= $${params.length}`);
+  }
+  params.push(opts.limit);
+  const custom = entity === 'campaign_touch' ? `'{}'::jsonb` : 'custom_fields';
+  const { rows } = await pool.query<Record<string, HubValue> & { id: number; external_id: string | null; account_id: number; updated_at: string; custom: Record<string, HubValue> }>(
+    `SELECT id, external_id, account_id, updated_at, ${custom} AS custom, ${OUTBOUND_COLUMNS[entity].join(', ')}
+       FROM ${ENTITY_TABLE[entity]} WHERE ${conditions.join(' AND ')}
+      ORDER BY updated_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    externalId: r.external_id,
+    accountId: r.account_id,
+    updatedAt: r.updated_at,
+    columns: Object.fromEntries(OUTBOUND_COLUMNS[entity].map((c) => [c, r[c] ?? null])),
+    custom: r.custom,
+  }));
+}
+
+/** Hub account → its CRM account ID in this connection. */
+export async function crmParentsOf(pool: Pool, connectionId: string, parentObject: string, accountIds: number[]): Promise<Map<number, string>> {
+  if (accountIds.length === 0) return new Map();
+  const { rows } = await pool.query<{ hub_id: number; crm_id: string }>(
+    `SELECT hub_id, crm_id FROM record_links
+      WHERE connection_id = $1 AND crm_object = $2 AND hub_type = 'account' AND hub_id = ANY($3)`,
+    [connectionId, parentObject, [...new Set(accountIds)]],
+  );
+  return new Map(rows.map((r) => [r.hub_id, r.crm_id]));
+}
+
+/** Hub record → the CRM record it is linked to in this connection and object. */
+export async function outboundLinks(
+  pool: Pool,
+  entity: HubEntity,
+  connectionId: string,
+  crmObject: string,
+  hubIds: number[],
+): Promise<Map<number, { crmId: string; lastOutboundHash: string | null; hubModifiedAt: string | null }>> {
+  if (hubIds.length === 0) return new Map();
+  const { rows } = await pool.query<{ hub_id: number; crm_id: string; last_outbound_hash: string | null; hub_modified_at: string | null }>(
+    `SELECT hub_id, crm_id, last_outbound_hash, hub_modified_at FROM record_links
+      WHERE connection_id = $1 AND crm_object = $2 AND hub_type = $3 AND hub_id = ANY($4)`,
+    [connectionId, crmObject, entity, [...new Set(hubIds)]],
+  );
+  return new Map(rows.map((r) => [r.hub_id, { crmId: r.crm_id, lastOutboundHash: r.last_outbound_hash, hubModifiedAt: r.hub_modified_at }]));
+}

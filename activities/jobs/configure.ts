@@ -1,0 +1,59 @@
+/**
+ * Creating, editing and enabling jobs with validation first: a configuration that does not validate
+ * (zod, then against the CRM's describe, then the filter by the CRM itself) is refused with every problem,
+ * its row and its fix, and nothing is written (T9).
+ */
+import { ConnectionError } from '../hub/connections';
+import { createJob, getJob, setJobEnabled, updateJobConfig, type JobRecord } from '../hub/jobs';
+import type { SecretBox } from '../hub/secrets';
+import type { Pool } from '../hub/store';
+import { applyJobEdit } from '../mapping/edit';
+import { parseJobConfig, type JobConfig } from '../mapping/job-config';
+import { openSalesforceSession, type SalesforceSession } from './salesforce-session';
+import { validateJob, type JobValidation } from './validate-job';
+
+export class JobValidationError extends Error {
+  override readonly name = 'JobValidationError';
+  constructor(readonly validation: JobValidation) {
+    const errors = validation.issues.filter((i) => i.severity === 'error');
+    super(`Job '${validation.jobId}' does not validate; nothing was saved:\n${errors.map((i) => `  - ${i.message}\n    fix: ${i.fix}`).join('\n')}`);
+  }
+}
+
+async function session(pool: Pool, box: SecretBox, jobId: string, connectionId: string): Promise<SalesforceSession> {
+  try {
+    return await openSalesforceSession(pool, box, connectionId);
+  } catch (err) {
+    if (err instanceof ConnectionError) throw new ConnectionError(`Job '${jobId}': ${err.message}`);
+    throw err;
+  }
+}
+
+/** Validates a configuration that is not saved yet, as it would be saved. */
+async function validateDraft(pool: Pool, box: SecretBox, draft: { id: string; connectionId: string; config: JobConfig; version: number }): Promise<JobValidation> {
+  const record: JobRecord = { ...draft, kind: draft.config.kind, enabled: false, createdAt: '', updatedAt: '' };
+  return validateJob(record, await session(pool, box, draft.id, draft.connectionId));
+}
+
+export async function createValidatedJob(pool: Pool, box: SecretBox, input: { id: string; connectionId: string; config: unknown }): Promise<{ job: JobRecord; validation: JobValidation }> {
+  const config = parseJobConfig(input.id, input.config);
+  const validation = await validateDraft(pool, box, { id: input.id, connectionId: input.connectionId, config, version: 1 });
+  if (!validation.ok) throw new JobValidationError(validation);
+  return { job: await createJob(pool, { id: input.id, connectionId: input.connectionId, config }), validation };
+}
+
+export async function editValidatedJob(pool: Pool, box: SecretBox, id: string, edit: unknown): Promise<{ job: JobRecord; validation: JobValidation }> {
+  const current = await getJob(pool, id);
+  const config = parseJobConfig(id, applyJobEdit(id, current.config, edit));
+  const validation = await validateDraft(pool, box, { id, connectionId: current.connectionId, config, version: current.version + 1 });
+  if (!validation.ok) throw new JobValidationError(validation);
+  return { job: await updateJobConfig(pool, id, config, current.version), validation };
+}
+
+/** Enables a job after validating it again (the CRM's schema may have changed since it was saved). */
+export async function enableValidatedJob(pool: Pool, box: SecretBox, id: string): Promise<{ job: JobRecord; validation: JobValidation }> {
+  const current = await getJob(pool, id);
+  const validation = await validateJob(current, await session(pool, box, id, current.connectionId));
+  if (!validation.ok) throw new JobValidationError(validation);
+  return { job: await setJobEnabled(pool, id, true), validation };
+}

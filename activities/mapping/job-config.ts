@@ -1,0 +1,106 @@
+/**
+ * The configuration of an integration job, validated once at the edge (zod here, then validate.ts
+ * against the CRM's describe); workflows receive it already validated and versioned.
+ */
+import { z } from 'zod';
+import { JOB_KIND_INFO, JOB_KINDS, type JobKind } from './job-kinds';
+import { defaultTemplate } from './templates';
+
+export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Outbound jobs consider only hub records updated in the last N days (T15). */
+export const DEFAULT_UPDATE_WINDOW_DAYS = 30;
+
+export const MappingRowSchema = z
+  .object({
+    crmField: z.string().trim().min(1, 'crmField is empty'),
+    crmFieldType: z.string().trim().default(''),
+    hubField: z.string().trim().min(1, 'hubField is empty'),
+    hubFieldType: z.string().trim().min(1, 'hubFieldType is empty'),
+    key: z.boolean().default(false),
+  })
+  .strict();
+
+/** Outbound filter on hub fields (T15 combines it with the update window). Empty lists mean "any". */
+export const HubFilterSchema = z
+  .object({
+    statuses: z.array(z.string().min(1)).optional(),
+    priorities: z.array(z.string().min(1)).optional(),
+    types: z.array(z.string().min(1)).optional(),
+    ownerEmails: z.array(z.email()).optional(),
+  })
+  .strict();
+
+export const ScheduleSchema = z.union([
+  z.object({ every: z.string().regex(/^\d+[smhd]$/, 'every takes a duration such as 15m, 1h or 1d') }).strict(),
+  z.object({ cron: z.string().regex(/^(\S+\s+){4}\S+$/, 'cron takes five fields: minute hour day-of-month month day-of-week') }).strict(),
+]);
+
+export const JobConfigSchema = z
+  .object({
+    kind: z.enum(JOB_KINDS),
+    crmObject: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'crmObject must be an API name such as Task or Activity__c'),
+    parentObject: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).nullable(),
+    mapping: z.array(MappingRowSchema).min(1, 'the mapping has no rows'),
+    /** Inbound: a SOQL WHERE condition (T8). */
+    filter: z.string().trim().min(1).max(4000).optional(),
+    /** Outbound: conditions on hub fields. */
+    hubFilter: HubFilterSchema.optional(),
+    schedule: ScheduleSchema.optional(),
+    /** Outbound: create CRM records for hub records that have none (T14). */
+    allowCreate: z.boolean().optional(),
+    /** Outbound: only hub records updated in the last N days (T15). */
+    updateWindowDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const direction = JOB_KIND_INFO[config.kind].direction;
+    const misplaced = direction === 'inbound' ? (['hubFilter', 'allowCreate', 'updateWindowDays'] as const) : (['filter'] as const);
+    for (const key of misplaced) {
+      if (config[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to ${direction === 'inbound' ? 'outbound' : 'inbound'} jobs only; remove it from this ${config.kind} job` });
+      }
+    }
+  });
+
+export type MappingRow = z.infer<typeof MappingRowSchema>;
+export type JobConfig = z.infer<typeof JobConfigSchema>;
+export type HubFilter = z.infer<typeof HubFilterSchema>;
+
+/** The configuration a new job of `kind` starts from: the kind's default template (T7). */
+export function configFromTemplate(kind: JobKind): JobConfig {
+  const template = defaultTemplate(kind);
+  const outbound = JOB_KIND_INFO[kind].direction === 'outbound';
+  return {
+    kind,
+    crmObject: template.crmObject,
+    parentObject: template.parentObject,
+    mapping: template.rows,
+    ...(outbound ? { allowCreate: true, updateWindowDays: DEFAULT_UPDATE_WINDOW_DAYS } : {}),
+  };
+}
+
+export class JobConfigError extends Error {
+  override readonly name = 'JobConfigError';
+  constructor(
+    readonly jobId: string,
+    readonly problems: string[],
+  ) {
+    super(`Job '${jobId}' configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses untrusted configuration (CLI file, API) and names every problem with its path. */
+export function parseJobConfig(jobId: string, input: unknown): JobConfig {
+  const parsed = JobConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new JobConfigError(
+    jobId,
+    parsed.error.issues.map((issue) => {
+      const where = issue.path
+        .map((p, i) => (typeof p === 'number' && issue.path[i - 1] === 'mapping' ? `row ${p + 1}` : String(p)))
+        .join(' → ');
+      return `${where || 'config'}: ${issue.message}`;
+    }),
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * Default mapping templates (FEATURES T7). The five task/touchpoint/campaign-touch tables are the ones
+ * seed 001 ("Task, Touchpoint and campaign touch default field mapping") publishes, reproduced row for
+ * row with the seed's own wording of types; test/unit/mapping-templates.test.ts checks them against the
+ * seed's tables. The accounts-inbound template is hubsync's own (T1): the account key and name, the owner
+ * through its first-level reference (Owner.Email, Owner.Name), and the fields the demo's write-back
+ * attributes use.
+ */
+import { JOB_KIND_INFO, type JobKind } from './job-kinds';
+
+/** One row of a mapping table, in the columns of seed 001's tables. */
+export interface MappingRow {
+  /** "Source Field": the CRM field (or first-level path such as Owner.Email). */
+  crmField: string;
+  /** "Source Field Type", as the template states it (informational; validation uses describe). */
+  crmFieldType: string;
+  /** "Totango Attribute": the hub field, by its display name (see hub-fields.ts). */
+  hubField: string;
+  /** "Attribute Type" without the Key marker: text, Date… */
+  hubFieldType: string;
+  /** The row is a key: the parent account ID or the record's external ID. */
+  key: boolean;
+}
+
+export interface MappingTemplate {
+  kind: JobKind;
+  crmObject: string;
+  parentObject: string | null;
+  rows: MappingRow[];
+}
+
+const row = (crmField: string, crmFieldType: string, hubField: string, hubFieldType: string, key = false): MappingRow => ({
+  crmField,
+  crmFieldType,
+  hubField,
+  hubFieldType,
+  key,
+});
+
+const TEMPLATE_ROWS: Record<JobKind, MappingRow[]> = {
+  'touchpoints-inbound': [
+    row('AccountId', 'text', 'Account Id', 'text', true),
+    row('Id', 'text', 'Touchpoint External Id', 'text', true),
+    row('Subject', 'text', 'Subject', 'text'),
+    row('Description', 'text', 'Content', 'text'),
+    row('ActivityDate', 'datetime', 'Touchpoint Date', 'Date'),
+    row('CreatedBy.Email', 'reference field', 'Touchpoint Creator', 'text'),
+    row('LastModifiedDate', 'datetime', 'Last Update Date', 'Date'),
+    row('LastModifiedBy.Email', 'reference field', 'Last Updater', 'Text'),
+  ],
+  'touchpoints-outbound': [
+    row('AccountId', 'text', 'Account Id', 'text', true),
+    row('Id', 'text', 'Touchpoint External Id', 'text', true),
+    row('Subject', 'text', 'Subject', 'text'),
+    row('Description', 'text', 'Content', 'text'),
+    row('ActivityDate', 'datetime', 'Touchpoint Date', 'Date'),
+    row('OwnerId', 'reference field', 'Touchpoint Creator', 'text'),
+  ],
+  'tasks-inbound': [
+    row('AccountId', 'text', 'Account Id', 'text', true),
+    row('Id', 'text', 'Task External Id', 'text', true),
+    row('Subject', 'text', 'Title', 'text'),
+    row('Description', 'text', 'Description', 'text'),
+    row('Priority', 'text', 'Priority', 'text'),
+    row('Status', 'text', 'Status', 'text'),
+    row('ActivityDate', 'Date', 'Due Date', 'Date'),
+    row('Owner.Email', 'reference field', 'Assigned To', 'text'),
+    row('CreatedBy.Email', 'reference field', 'Assigner', 'text'),
+    row('CreatedDate', 'Date', 'Create Date', 'date'),
+    row('LastModifiedDate', 'Date', 'Last Update Date', 'date'),
+  ],
+  'tasks-outbound': [
+    row('AccountId', 'text', 'Account Id', 'text', true),
+    row('Id', 'text', 'Task External Id', 'text', true),
+    row('Subject', 'text', 'Title', 'text'),
+    row('Description', 'text', 'Description', 'text'),
+    row('Priority', 'text', 'Priority', 'text'),
+    row('Status', 'text', 'Status', 'text'),
+    row('ActivityDate', 'Date', 'Due Date', 'Date'),
+    row('OwnerId', 'reference field', 'Assigned To', 'text'),
+  ],
+  'campaign-touch-outbound': [
+    row('AccountId', 'text', 'Account Id', 'text', true),
+    row('Campaign Touch ID', 'text', 'Touchpoint External Id', 'text', true),
+    row('Subject', 'text', 'Subject', 'text'),
+    row('Description', 'text', 'Description', 'text'),
+    row('ActivityDate', 'datetime', 'Start Date', 'Date'),
+    row('OwnerId', 'reference field', 'Created By', 'text'),
+  ],
+  'accounts-inbound': [
+    row('Id', 'id', 'Account Id', 'text', true),
+    row('Name', 'text', 'Account Name', 'text'),
+    row('Owner.Email', 'reference field', 'Account Owner', 'user'),
+    row('Owner.Name', 'reference field', 'Account Owner Name', 'text'),
+    row('Tier__c', 'picklist', 'Tier', 'single_select'),
+    row('Health_Score__c', 'double', 'Health Score', 'number'),
+    row('Products__c', 'multipicklist', 'Products', 'multi_select'),
+    row('CSM_Email__c', 'email', 'Success Manager', 'user'),
+  ],
+};
+
+/** The default template of a job kind: a fresh copy, so callers may edit it. */
+export function defaultTemplate(kind: JobKind): MappingTemplate {
+  const info = JOB_KIND_INFO[kind];
+  return { kind, crmObject: info.crmObject, parentObject: info.parentObject, rows: TEMPLATE_ROWS[kind].map((r) => ({ ...r })) };
+}

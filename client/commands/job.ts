@@ -1,0 +1,197 @@
+/**
+ * `hubsync job ...`: integration jobs (T1-T10): create from a template, show, edit, validate, preview,
+ * enable, disable, delete. Every change is validated before it is saved and bumps the job's version.
+ */
+import type { Command } from 'commander';
+import { configFromTemplate } from '../../activities/mapping/job-config';
+import { isJobKind, JOB_KIND_INFO, JOB_KINDS } from '../../activities/mapping/job-kinds';
+import type { ValidationIssue } from '../../activities/mapping/validate';
+import { deleteJob, getJob, listJobs, setJobEnabled, type JobRecord } from '../../activities/hub/jobs';
+import { createValidatedJob, editValidatedJob, enableValidatedJob } from '../../activities/jobs/configure';
+import { previewJob } from '../../activities/jobs/preview';
+import { openSalesforceSession } from '../../activities/jobs/salesforce-session';
+import { validateJob, type JobValidation } from '../../activities/jobs/validate-job';
+import { print, printJson, table, withContext } from '../context';
+import { readConfigFile } from './connection';
+
+function printMapping(job: JobRecord): void {
+  print(table(['#', 'CRM FIELD', 'CRM TYPE', 'HUB FIELD', 'HUB TYPE', 'KEY'], job.config.mapping.map((r, i) => [i + 1, r.crmField, r.crmFieldType, r.hubField, r.hubFieldType, r.key ? 'key' : ''])));
+}
+
+function printJob(job: JobRecord): void {
+  const info = JOB_KIND_INFO[job.kind];
+  print(`Job ${job.id}  (${job.kind}, ${info.feature}; version ${job.version}; ${job.enabled ? 'enabled' : 'disabled'})`);
+  print(`  connection:    ${job.connectionId}`);
+  print(`  CRM object:    ${job.config.crmObject}${job.config.parentObject ? `  (parent: ${job.config.parentObject})` : ''}`);
+  if (info.direction === 'inbound') print(`  filter:        ${job.config.filter ?? '(none: all records)'}`);
+  else {
+    print(`  hub filter:    ${job.config.hubFilter ? JSON.stringify(job.config.hubFilter) : '(none)'}`);
+    print(`  allow create:  ${job.config.allowCreate ?? true}`);
+    print(`  update window: ${job.config.updateWindowDays ?? 30} days`);
+  }
+  print(`  schedule:      ${job.config.schedule ? JSON.stringify(job.config.schedule) : '(none)'}`);
+  print('');
+  printMapping(job);
+}
+
+function printIssues(issues: ValidationIssue[]): void {
+  for (const issue of issues) {
+    print(`${issue.severity === 'error' ? '✖' : '!'} ${issue.message}`);
+    print(`  fix: ${issue.fix}`);
+  }
+}
+
+function printValidation(validation: JobValidation): void {
+  print(table(['#', 'CRM FIELD', 'CRM TYPE', 'HUB FIELD', 'OK'], validation.rows.map((r) => [r.row, r.crmField, r.crmType ?? '?', r.hubField, r.ok ? '✔' : '✖'])));
+  print('');
+  printIssues(validation.issues);
+  print(validation.ok ? `✔ job '${validation.jobId}' (version ${validation.version}) validates` : `✖ job '${validation.jobId}' does not validate`);
+}
+
+export function registerJobCommands(program: Command): void {
+  const job = program.command('job').description('Manage integration jobs (accounts, tasks, touchpoints, campaign touches)');
+
+  job
+    .command('create')
+    .description('Create a job (disabled) from its kind\'s default template or a configuration file; refused unless it validates')
+    .requiredOption('--kind <kind>', `one of ${JOB_KINDS.join(', ')}`)
+    .requiredOption('--connection <id>', 'the CRM connection')
+    .option('--id <id>', 'job ID (default: <connection>-<kind>)')
+    .option('--from-template', 'start from the default mapping template of the kind (T7)')
+    .option('--file <path>', 'JSON/YAML configuration (mapping, filter, ...) instead of the template')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { kind: string; connection: string; id?: string; fromTemplate?: boolean; file?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        if (!isJobKind(opts.kind)) throw new Error(`Unknown job kind '${opts.kind}'. Use one of: ${JOB_KINDS.join(', ')}.`);
+        if (!opts.fromTemplate && !opts.file) throw new Error('Say where the mapping comes from: --from-template (the default template of the kind) or --file <config>.');
+        const base = configFromTemplate(opts.kind);
+        const config = opts.file ? { ...base, ...readConfigFile(opts.file), kind: opts.kind } : base;
+        const id = opts.id ?? `${opts.connection}-${opts.kind}`;
+        const { job: created, validation } = await createValidatedJob(ctx.pool, ctx.secretBox(), { id, connectionId: opts.connection, config });
+        if (opts.json) return printJson({ job: created, validation });
+        printJob(created);
+        printIssues(validation.issues);
+        print(`\nCreated job '${created.id}' (disabled). Next: \`hubsync job preview ${created.id}\`, then \`hubsync job enable ${created.id}\`.`);
+      }),
+    );
+
+  job
+    .command('list')
+    .description('List jobs')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const jobs = await listJobs(ctx.pool);
+        if (opts.json) return printJson(jobs);
+        if (jobs.length === 0) return print('No jobs. Create one with `hubsync job create --kind tasks-inbound --connection <id> --from-template`.');
+        print(table(['ID', 'KIND', 'CONNECTION', 'OBJECT', 'VERSION', 'ENABLED'], jobs.map((j) => [j.id, j.kind, j.connectionId, j.config.crmObject, j.version, j.enabled ? 'yes' : 'no'])));
+      }),
+    );
+
+  job
+    .command('show <job>')
+    .description('Show a job: settings and mapping table')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const found = await getJob(ctx.pool, id);
+        if (opts.json) printJson(found);
+        else printJob(found);
+      }),
+    );
+
+  job
+    .command('edit <job>')
+    .description('Change a job: settings and mapping rows from a JSON/YAML file and/or flags; refused unless the result validates')
+    .option('--file <path>', 'edit file: any of crmObject, parentObject, mapping (replace all rows), addRows, removeRows (numbers or crmField), changeRows ({row, ...fields}), filter, hubFilter, schedule, allowCreate, updateWindowDays')
+    .option('--filter <soql>', 'inbound SOQL WHERE condition (T8); empty string removes it')
+    .option('--object <name>', 'CRM object (a custom object may replace Task/Event)')
+    .option('--allow-create <bool>', 'outbound: create CRM records (T14): true or false')
+    .option('--update-window <days>', 'outbound: only records updated in the last N days (T15)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { file?: string; filter?: string; object?: string; allowCreate?: string; updateWindow?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const edit: Record<string, unknown> = opts.file ? readConfigFile(opts.file) : {};
+        if (opts.filter !== undefined) edit['filter'] = opts.filter;
+        if (opts.object) edit['crmObject'] = opts.object;
+        if (opts.allowCreate !== undefined) {
+          if (!['true', 'false'].includes(opts.allowCreate)) throw new Error(`--allow-create takes true or false, not '${opts.allowCreate}'.`);
+          edit['allowCreate'] = opts.allowCreate === 'true';
+        }
+        if (opts.updateWindow !== undefined) edit['updateWindowDays'] = Number(opts.updateWindow);
+        if (Object.keys(edit).length === 0) throw new Error('Nothing to change: give --file and/or a setting flag (see `hubsync job edit --help`).');
+        const { job: updated, validation } = await editValidatedJob(ctx.pool, ctx.secretBox(), id, edit);
+        if (opts.json) return printJson({ job: updated, validation });
+        printJob(updated);
+        printIssues(validation.issues);
+        print(`\nSaved job '${updated.id}' as version ${updated.version}.`);
+      }),
+    );
+
+  job
+    .command('validate <job>')
+    .description('Check every mapped field against the CRM\'s describe, and the filter with the CRM (T8, T9)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const found = await getJob(ctx.pool, id);
+        const validation = await validateJob(found, await openSalesforceSession(ctx.pool, ctx.secretBox(), found.connectionId));
+        if (opts.json) printJson(validation);
+        else printValidation(validation);
+        if (!validation.ok) process.exitCode = 1;
+      }),
+    );
+
+  job
+    .command('preview <job>')
+    .description('Show the first 10 source records mapped to their target, and what a run would do with each (T9)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const found = await getJob(ctx.pool, id);
+        const preview = await previewJob(ctx.pool, found, await openSalesforceSession(ctx.pool, ctx.secretBox(), found.connectionId));
+        if (opts.json) return printJson(preview);
+        if (!preview.validation.ok) {
+          printValidation(preview.validation);
+          process.exitCode = 1;
+          return;
+        }
+        if (preview.rows.length === 0) return print('No source records match the job.');
+        for (const row of preview.rows) {
+          const d = row.decision;
+          print(`${row.source}: ${d.action.toUpperCase()}${'code' in d ? ` (${d.code}) ${d.reason}` : ''}`);
+          for (const [field, value] of Object.entries(row.target)) print(`    ${field}: ${JSON.stringify(value)}`);
+        }
+      }),
+    );
+
+  job
+    .command('enable <job>')
+    .description('Enable a job (validated again first)')
+    .action(async (id: string) =>
+      withContext(async (ctx) => {
+        const { job: enabled } = await enableValidatedJob(ctx.pool, ctx.secretBox(), id);
+        print(`Enabled job '${enabled.id}' (version ${enabled.version}).`);
+      }),
+    );
+
+  job
+    .command('disable <job>')
+    .description('Disable a job')
+    .action(async (id: string) =>
+      withContext(async (ctx) => {
+        await setJobEnabled(ctx.pool, id, false);
+        print(`Disabled job '${id}'.`);
+      }),
+    );
+
+  job
+    .command('delete <job>')
+    .description('Delete a job, its versions, runs and sync state (hub records stay)')
+    .action(async (id: string) =>
+      withContext(async (ctx) => {
+        await deleteJob(ctx.pool, id);
+        print(`Deleted job '${id}'.`);
+      }),
+    );
+}

@@ -1,0 +1,58 @@
+/**
+ * What CLI commands share: the environment, the hub store of the configured or running stack, and the
+ * secret box. Opened per command and closed when it ends.
+ */
+import { createPool, type Pool } from '../activities/hub/store';
+import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
+import { ConfigurationError, loadEnv, type HubsyncEnv } from '../workers/env';
+import { readRuntimeInfo, type RuntimeInfo } from './runtime-file';
+
+export interface CommandContext {
+  env: HubsyncEnv;
+  runtime: RuntimeInfo | undefined;
+  pool: Pool;
+  secretBox(): SecretBox;
+  close(): Promise<void>;
+}
+
+export function openContext(): CommandContext {
+  const env = loadEnv();
+  const runtime = readRuntimeInfo(env.hubsyncHome);
+  const databaseUrl = env.DATABASE_URL ?? runtime?.database.url;
+  if (!databaseUrl) throw new ConfigurationError('No database: set DATABASE_URL, or start the local stack with `npm start` in another terminal.');
+  const pool = createPool(databaseUrl, { max: 2, applicationName: 'hubsync-cli' });
+  let box: SecretBox | undefined;
+  return {
+    env,
+    runtime,
+    pool,
+    secretBox: () => (box ??= loadSecretBox(env)),
+    close: () => pool.end(),
+  };
+}
+
+/** Runs a command body with a context, always closing it. */
+export async function withContext<T>(body: (ctx: CommandContext) => Promise<T>): Promise<T> {
+  const ctx = openContext();
+  try {
+    return await body(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** A plain text table: columns sized to their content. */
+export function table(headers: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
+  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))));
+  const widths = headers.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length))));
+  const line = (r: string[]) => r.map((c, i) => (c.length > 60 ? `${c.slice(0, 57)}...` : c).padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
