@@ -7,6 +7,7 @@ import { ConfigurationError, loadEnv } from '../workers/env';
 import { registerConnectionCommands } from './commands/connection';
 import { doctorCommand } from './commands/doctor';
 import { registerJobCommands } from './commands/job';
+import { registerSandboxCommands } from './commands/sandbox';
 import { startCommand } from './commands/start';
 import { workerCommand } from './commands/worker';
 import { readRuntimeInfo } from './runtime-file';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
 
   registerConnectionCommands(program);
   registerJobCommands(program);
+  registerSandboxCommands(program);
 
   return program;
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ensureLocalSecretKey } from '../activities/hub/secrets';
 import { createPool, migrate, type Pool } from '../activities/hub/store';
+import { startSalesforceSandbox, type SalesforceSandboxHandle } from '../sandbox/salesforce';
 import { startEmbeddedPostgres, redactUrl, type PostgresEndpoint } from '../workers/local/postgres';
 import { startDevServer, useExistingServer, type TemporalEndpoint } from '../workers/local/temporal-server';
 import { installRuntime } from '../workers/runtime';
@@ -19,6 +20,8 @@ export interface LocalStack {
   database: PostgresEndpoint;
   pool: Pool;
   worker: HubsyncWorker;
+  /** The local Salesforce REST API sandbox (demo org, saved under <hubsyncHome>/sandbox-salesforce). */
+  salesforceSandbox: SalesforceSandboxHandle;
   /** Resolves when the worker stops (shutdown requested, or a fatal error). */
   workerDone: Promise<void>;
   info: RuntimeInfo;
@@ -72,6 +75,14 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
         });
     cleanups.push({ what: 'Temporal', run: () => temporal.stop() });
 
+    log('Starting the Salesforce sandbox...');
+    const salesforceSandbox = await startSalesforceSandbox({
+      port: env.HUBSYNC_SFDC_SANDBOX_PORT,
+      seed: 'demo',
+      dataDir: path.join(env.hubsyncHome, 'sandbox-salesforce'),
+    });
+    cleanups.push({ what: 'Salesforce sandbox', run: () => salesforceSandbox.close() });
+
     log('Starting the worker (bundling workflows)...');
     installRuntime(env.HUBSYNC_LOG_LEVEL);
     const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool });
@@ -89,12 +100,12 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
       startedAt: new Date().toISOString(),
       temporal: { address: temporal.address, namespace: temporal.namespace, origin: temporal.origin, ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}) },
       database: { url: database.url, origin: database.origin },
-      sandboxes: {},
+      sandboxes: { salesforce: { url: salesforceSandbox.url } },
     };
     writeRuntimeInfo(env.hubsyncHome, info);
     cleanups.push({ what: 'runtime file', run: async () => removeRuntimeInfo(env.hubsyncHome) });
 
-    return { temporal, database, pool, worker, workerDone, info, stop: stopAll };
+    return { temporal, database, pool, worker, salesforceSandbox, workerDone, info, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -102,10 +113,14 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
 }
 
 export function describeStack(stack: LocalStack): string[] {
+  const sf = stack.salesforceSandbox.credentials;
   return [
     `Temporal:     ${stack.temporal.address} (namespace ${stack.temporal.namespace}; ${stack.temporal.origin})`,
     `Temporal UI:  ${stack.temporal.uiUrl ?? '(served by your Temporal deployment)'}`,
     `Database:     ${redactUrl(stack.database.url)} (${stack.database.origin})`,
     `Worker:       task queue "hubsync", ${stack.worker.worker.options.identity}`,
+    `Salesforce:   ${stack.salesforceSandbox.url} (local sandbox, demo org; admin API ${stack.salesforceSandbox.url}/__admin)`,
+    `              username ${sf.username}, password ${sf.password}, client id ${sf.clientId}, client secret ${sf.clientSecret}`,
+    `              refresh token ${sf.refreshToken}`,
   ];
 }

@@ -29,7 +29,8 @@ const EnvSchema = z.object({
   HUBSYNC_PG_PORT: port.default(54329).describe('Port of the embedded PostgreSQL started by `npm start`'),
   HUBSYNC_HOME: z.string().min(1).optional().describe('Directory of local state (default: <repo>/.hubsync)'),
   HUBSYNC_CACHE_DIR: z.string().min(1).optional().describe('Per-user cache (default: $XDG_CACHE_HOME/hubsync or ~/.cache/hubsync)'),
-  HUBSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  HUBSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
+  HUBSYNC_SFDC_SANDBOX_PORT: port.default(8383).describe('Port of the local Salesforce sandbox started by `npm start` (and the default of `hubsync sandbox salesforce`)'),
   HUBSYNC_SECRET_KEY: z
     .string()
     .regex(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, 'expected 32 bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`')

@@ -15,7 +15,7 @@ export async function startCommand(): Promise<void> {
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
     if (!stopping) {
-      log(`\n${reason}: stopping the worker, Temporal and PostgreSQL...`);
+      log(`\n${reason}: stopping everything hubsync started...`);
       stopping = stack.stop().then(() => {
         log('Stopped.');
       });

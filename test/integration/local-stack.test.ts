@@ -33,6 +33,7 @@ describe('hubsync start (local stack)', () => {
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       HUBSYNC_PG_PORT: String(await freePort()),
+      HUBSYNC_SFDC_SANDBOX_PORT: String(await freePort()),
       TEMPORAL_ADDRESS: '',
       DATABASE_URL: '',
     };
@@ -40,7 +41,7 @@ describe('hubsync start (local stack)', () => {
     const first = new CliProcess(['start'], env, { detached: true });
     let descendants: number[] = [];
     try {
-      await first.waitFor('hubsync is up.', 240000);
+      await first.waitFor('Press Ctrl-C to stop.', 240000);
       expect(first.output).toContain(`Temporal UI:  http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
       descendants = childPids(first.child.pid!);
       expect(descendants.length).toBeGreaterThan(0);
@@ -63,7 +64,7 @@ describe('hubsync start (local stack)', () => {
 
     const second = new CliProcess(['start'], env, { detached: true });
     try {
-      await second.waitFor('hubsync is up.', 240000);
+      await second.waitFor('Press Ctrl-C to stop.', 240000);
       expect(second.output).toContain('Database schema is up to date.');
       expect(second.output).not.toContain('Initialising embedded PostgreSQL');
       const doctor = await runCli(['doctor', '--json'], env);

@@ -1,0 +1,48 @@
+/**
+ * The request log behind `GET /__admin/requests`: every non-admin request (method, path, status, timestamp),
+ * so tests and benchmarks can count API calls. Bounded: the oldest entries go first.
+ */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  /** Sandbox-clock time the request arrived. */
+  timestamp: string;
+  durationMs: number;
+  /** Whether it counted against the daily API allocation. */
+  counted: boolean;
+}
+
+export interface RequestFilter {
+  method?: string | undefined;
+  /** Glob on the path: `*` matches anything. */
+  path?: string | undefined;
+  since?: string | undefined;
+}
+
+export class RequestLog {
+  private entries: LoggedRequest[] = [];
+
+  constructor(private readonly capacity = 100000) {}
+
+  add(entry: LoggedRequest): void {
+    this.entries.push(entry);
+    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+  }
+
+  list(filter: RequestFilter = {}): LoggedRequest[] {
+    const pattern = filter.path ? new RegExp(`^${filter.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) : undefined;
+    const since = filter.since ? Date.parse(filter.since) : undefined;
+    return this.entries.filter(
+      (e) =>
+        (!filter.method || e.method === filter.method.toUpperCase()) &&
+        (!pattern || pattern.test(e.path)) &&
+        (since === undefined || Date.parse(e.timestamp) >= since),
+    );
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
