@@ -10,6 +10,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
-  maxWorkers: 2,
+  // One test process: every in-process test worker polls the same "hubsync" task queue, and a workflow
+  // started by one test file must not have its activities run by another file's worker (other options).
+  maxWorkers: 1,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -4,14 +4,21 @@
  */
 import { Context } from '@temporalio/activity';
 import type { ProbeInput, ProbeResult } from '../workflows/definitions';
+import type { SecretBox } from './hub/secrets';
 import type { Pool } from './hub/store';
+import { createInboundRunActivities } from './jobs/inbound-run';
 
 export interface ActivityDeps {
   pool: Pool;
+  /** The key for connection secrets; resolved on first use, so a worker without one still serves probes. */
+  secretBox: () => SecretBox;
+  /** Records per CRM page (default 2,000, Salesforce's maximum). */
+  pageSize?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createInboundRunActivities(deps),
     /** Writes (idempotently: upsert by probe ID) the probe row and returns what the database recorded. */
     async recordProbe(input: ProbeInput): Promise<ProbeResult> {
       const identity = Context.current().info.taskQueue + '@' + (process.env['HOSTNAME'] ?? 'local') + ':' + process.pid;

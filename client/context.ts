@@ -2,6 +2,7 @@
  * What CLI commands share: the environment, the hub store of the configured or running stack, and the
  * secret box. Opened per command and closed when it ends.
  */
+import { Client, Connection } from '@temporalio/client';
 import { createPool, type Pool } from '../activities/hub/store';
 import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
 import { ConfigurationError, loadEnv, type HubsyncEnv } from '../workers/env';
@@ -12,6 +13,10 @@ export interface CommandContext {
   runtime: RuntimeInfo | undefined;
   pool: Pool;
   secretBox(): SecretBox;
+  /** A Temporal client for the configured server (TEMPORAL_ADDRESS, else the running local stack). */
+  temporal(): Promise<Client>;
+  /** Link to a workflow in the Temporal Web UI, when the local stack serves one. */
+  uiLink(workflowId: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -22,12 +27,24 @@ export function openContext(): CommandContext {
   if (!databaseUrl) throw new ConfigurationError('No database: set DATABASE_URL, or start the local stack with `npm start` in another terminal.');
   const pool = createPool(databaseUrl, { max: 2, applicationName: 'hubsync-cli' });
   let box: SecretBox | undefined;
+  let connection: Promise<Connection> | undefined;
+  const namespace = env.TEMPORAL_ADDRESS ? env.TEMPORAL_NAMESPACE : (runtime?.temporal.namespace ?? env.TEMPORAL_NAMESPACE);
   return {
     env,
     runtime,
     pool,
     secretBox: () => (box ??= loadSecretBox(env)),
-    close: () => pool.end(),
+    temporal: async () => {
+      const address = env.TEMPORAL_ADDRESS ?? runtime?.temporal.address;
+      if (!address) throw new ConfigurationError('No Temporal server: set TEMPORAL_ADDRESS, or start the local stack with `npm start` in another terminal.');
+      connection ??= Connection.connect({ address, connectTimeout: 5000 });
+      return new Client({ connection: await connection, namespace });
+    },
+    uiLink: (workflowId) => (runtime?.temporal.uiUrl ? `${runtime.temporal.uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined),
+    close: async () => {
+      await pool.end();
+      if (connection) await (await connection).close();
+    },
   };
 }
 

@@ -5,7 +5,10 @@
 import os from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
 import type { Pool } from '../activities/hub/store';
+import { loadEnv } from './env';
+import { CrmErrorInterceptor } from './interceptors';
 import { TASK_QUEUE } from '../workflows/definitions';
 
 export interface HubsyncWorkerOptions {
@@ -17,6 +20,10 @@ export interface HubsyncWorkerOptions {
   identity?: string;
   /** How long in-flight activities may run on after shutdown was requested before they are cancelled. */
   shutdownGraceTime?: string;
+  /** The key for connection secrets (default: HUBSYNC_SECRET_KEY or the local stack's key file, on first use). */
+  secretBox?: () => SecretBox;
+  /** Records per CRM page (default 2,000). */
+  pageSize?: number;
 }
 
 export interface HubsyncWorker {
@@ -38,7 +45,12 @@ export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<H
       namespace: opts.namespace,
       taskQueue: TASK_QUEUE,
       identity: opts.identity ?? `hubsync-worker@${os.hostname()}:${process.pid}`,
-      activities: createActivities({ pool: opts.pool }),
+      activities: createActivities({
+        pool: opts.pool,
+        secretBox: opts.secretBox ?? memoize(() => loadSecretBox(loadEnv())),
+        ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+      }),
+      interceptors: { activity: [() => ({ inbound: new CrmErrorInterceptor() })] },
       ...workflowSource,
       shutdownGraceTime: (opts.shutdownGraceTime ?? '30 seconds') as WorkerOptions['shutdownGraceTime'],
     });
@@ -60,4 +72,9 @@ export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<H
     await connection.close();
     throw err;
   }
+}
+
+function memoize<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }

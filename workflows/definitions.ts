@@ -40,3 +40,93 @@ export interface ProbeResult {
 export function makeProbeWorkflowId(probeId: string): string {
   return `hubsync-probe-${probeId}`;
 }
+
+/** Position of an inbound run: the modification stamp and Id of the last record written (T25, T29). */
+export interface SyncCursor {
+  /** ISO timestamp (SystemModstamp), or null before the first record. */
+  modifiedAt: string | null;
+  /** Record Id: the tie-break between records sharing a timestamp. */
+  lastId: string | null;
+}
+
+export const START_CURSOR: SyncCursor = { modifiedAt: null, lastId: null };
+
+export type RunMode = 'incremental' | 'full';
+
+/** Per-run statistics (T24). Counters only: no record payload ever enters the workflow. */
+export interface RunStats {
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  skipped: Record<string, number>;
+  rejected: Record<string, number>;
+  pages: number;
+}
+
+export function emptyStats(): RunStats {
+  return { read: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: {}, rejected: {}, pages: 0 };
+}
+
+export function addStats(a: RunStats, b: RunStats): RunStats {
+  const merge = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    read: a.read + b.read,
+    created: a.created + b.created,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    deleted: a.deleted + b.deleted,
+    skipped: merge(a.skipped, b.skipped),
+    rejected: merge(a.rejected, b.rejected),
+    pages: a.pages + b.pages,
+  };
+}
+
+export interface InboundRunInput {
+  jobId: string;
+  mode: RunMode;
+  /** Activity calls per workflow execution before continuing as new (default 200). */
+  callsPerExecution?: number;
+  /** Set when the run continues as new: what the previous execution had reached. */
+  continued?: {
+    runId: number;
+    jobVersion: number;
+    cursor: SyncCursor;
+    pageNo: number;
+    stats: RunStats;
+    expectedRecords: number | null;
+  };
+}
+
+export interface InboundRunResult {
+  runId: number;
+  jobId: string;
+  jobVersion: number;
+  mode: RunMode;
+  stats: RunStats;
+}
+
+export interface RunProgress {
+  runId: number | null;
+  jobId: string;
+  phase: 'starting' | 'parked' | 'paging' | 'finishing' | 'done';
+  cursor: SyncCursor;
+  stats: RunStats;
+  /** Records the CRM had from the cursor on when the run began; null until known. */
+  expectedRecords: number | null;
+}
+
+/** Workflow ID of one run of a job: names the job and the run (P3). */
+export function makeJobRunWorkflowId(jobId: string, startedAt: Date, trigger: 'manual' | 'scheduled' = 'manual'): string {
+  return `hubsync-job-${jobId}-${trigger}-${startedAt.toISOString().replace(/[:.]/g, '-')}`;
+}
+
+/** ID of the Temporal Schedule that triggers a job (P2). */
+export function makeJobScheduleId(jobId: string): string {
+  return `hubsync-schedule-${jobId}`;
+}

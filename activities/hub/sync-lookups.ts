@@ -47,22 +47,22 @@ export async function findInboundExisting(
   entity: HubEntity,
   connectionId: string,
   crmObject: string,
-  externalIds: string[],
+  incoming: Array<{ externalId: string; crmId: string }>,
 ): Promise<Map<string, InboundExisting>> {
-  if (externalIds.length === 0) return new Map();
-  const ids = [...new Set(externalIds)];
+  if (incoming.length === 0) return new Map();
   const query =
     entity === 'account'
       ? `SELECT lower(l.crm_id) AS key, a.id, NULL::bigint AS account_id, a.updated_at,
                 l.last_inbound_hash, l.hub_modified_at, l.crm_modified_at, true AS has_link
            FROM record_links l JOIN accounts a ON a.id = l.hub_id
-          WHERE l.connection_id = $1 AND l.crm_object = $2 AND l.hub_type = 'account' AND lower(l.crm_id) = ANY($3)`
+          WHERE l.connection_id = $1 AND l.crm_object = $2 AND l.hub_type = 'account' AND l.crm_id = ANY($3)`
       : `SELECT t.external_id AS key, t.id, t.account_id, t.updated_at,
                 l.last_inbound_hash, l.hub_modified_at, l.crm_modified_at, l.hub_id IS NOT NULL AS has_link
            FROM ${ENTITY_TABLE[entity]} t
            LEFT JOIN record_links l ON l.connection_id = $1 AND l.crm_object = $2 AND l.hub_type = $4 AND l.hub_id = t.id
           WHERE t.external_id = ANY($3) AND t.deleted_at IS NULL`;
-  const params = entity === 'account' ? [connectionId, crmObject, ids] : [connectionId, crmObject, ids, entity];
+  const keys = [...new Set(incoming.map((r) => (entity === 'account' ? r.crmId : r.externalId)))];
+  const params = entity === 'account' ? [connectionId, crmObject, keys] : [connectionId, crmObject, keys, entity];
   const { rows } = await pool.query<ExistingRow>(query, params);
   return new Map(
     rows.map((r) => [

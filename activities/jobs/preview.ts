@@ -51,7 +51,7 @@ async function previewInbound(pool: Pool, job: JobRecord, session: SalesforceSes
   const parents = config.parentObject
     ? await matchParents(pool, job.connectionId, config.parentObject, mapped.map((m) => m.mapped.parentCrmId).filter((id): id is string => Boolean(id)))
     : new Map<string, number>();
-  const existing = await findInboundExisting(pool, entity, job.connectionId, config.crmObject, mapped.map((m) => m.mapped.externalId));
+  const existing = await findInboundExisting(pool, entity, job.connectionId, config.crmObject, mapped.map((m) => m.mapped));
   return mapped.map(({ mapped: m, problems }) => ({
     source: m.crmId,
     target: { externalId: m.externalId, parentCrmId: m.parentCrmId, ...m.columns, ...m.custom, ...Object.fromEntries(m.attributes.map((a) => [a.name, a.value])), ...(m.participants ? { participants: m.participants } : {}) },

@@ -12,7 +12,9 @@ import { previewJob } from '../../activities/jobs/preview';
 import { openSalesforceSession } from '../../activities/jobs/salesforce-session';
 import { validateJob, type JobValidation } from '../../activities/jobs/validate-job';
 import { print, printJson, table, withContext } from '../context';
+import { hasSchedule, pauseSchedule, resumeSchedule, scheduleJob, startJobRun } from '../job-runs';
 import { readConfigFile } from './connection';
+import { registerJobRunCommands } from './job-run';
 
 function printMapping(job: JobRecord): void {
   print(table(['#', 'CRM FIELD', 'CRM TYPE', 'HUB FIELD', 'HUB TYPE', 'KEY'], job.config.mapping.map((r, i) => [i + 1, r.crmField, r.crmFieldType, r.hubField, r.hubFieldType, r.key ? 'key' : ''])));
@@ -50,6 +52,7 @@ function printValidation(validation: JobValidation): void {
 
 export function registerJobCommands(program: Command): void {
   const job = program.command('job').description('Manage integration jobs (accounts, tasks, touchpoints, campaign touches)');
+  registerJobRunCommands(job);
 
   job
     .command('create')
@@ -167,20 +170,37 @@ export function registerJobCommands(program: Command): void {
 
   job
     .command('enable <job>')
-    .description('Enable a job (validated again first)')
-    .action(async (id: string) =>
+    .description('"Save and sync" (T10): validate the job, enable it, run it now, and (re)start its schedule')
+    .option('--every <duration>', 'schedule interval (default: the job\'s schedule setting, else 15m)')
+    .option('--no-run', 'enable and schedule without running now')
+    .action(async (id: string, opts: { every?: string; run: boolean }) =>
       withContext(async (ctx) => {
         const { job: enabled } = await enableValidatedJob(ctx.pool, ctx.secretBox(), id);
         print(`Enabled job '${enabled.id}' (version ${enabled.version}).`);
+        if (JOB_KIND_INFO[enabled.kind].direction !== 'inbound') {
+          print('Runs of outbound jobs are not available in this version of hubsync; the job is enabled but not scheduled.');
+          return;
+        }
+        const temporal = await ctx.temporal();
+        const schedule = enabled.config.schedule ?? { every: opts.every ?? '15m' };
+        await scheduleJob(temporal, ctx.pool, id, opts.every ? { every: opts.every } : schedule);
+        await resumeSchedule(temporal, id, 'enabled with hubsync job enable');
+        print(`Scheduled: ${'every' in schedule && !opts.every ? `every ${schedule.every}` : opts.every ? `every ${opts.every}` : `cron ${JSON.stringify(schedule)}`}.`);
+        if (opts.run) {
+          const handle = await startJobRun(temporal, ctx.pool, id, 'incremental');
+          print(`Started run: workflow ${handle.workflowId}${ctx.uiLink(handle.workflowId) ? `\n  ${ctx.uiLink(handle.workflowId)}` : ''}`);
+        }
       }),
     );
 
   job
     .command('disable <job>')
-    .description('Disable a job')
+    .description('Disable a job and pause its schedule')
     .action(async (id: string) =>
       withContext(async (ctx) => {
         await setJobEnabled(ctx.pool, id, false);
+        const temporal = await ctx.temporal().catch(() => undefined);
+        if (temporal && (await hasSchedule(temporal, id))) await pauseSchedule(temporal, id, 'disabled with hubsync job disable');
         print(`Disabled job '${id}'.`);
       }),
     );

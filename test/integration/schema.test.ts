@@ -9,7 +9,7 @@ describe('hub schema v1', () => {
 
   it('is recorded by the migration library and a second migrate applies nothing', async () => {
     const { rows } = await pool.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY run_on');
-    expect(rows.map((r) => r.name)).toContain('1732180000000_hub-schema-v1');
+    expect(rows.map((r) => r.name)).toEqual(['1732180000000_hub-schema-v1', '1732180000001_job-run-pages']);
     await expect(migrate(testStack.databaseUrl)).resolves.toEqual({ applied: [] });
   });
 

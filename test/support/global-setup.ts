@@ -3,6 +3,7 @@
  * ports) for the whole test run, and the workflow code bundled once. Test files find them through the
  * environment variables set here (jest workers inherit this process's environment).
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,8 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV.temporalAddress] = temporal.address;
   process.env[TEST_ENV.workflowBundle] = bundlePath;
   process.env[TEST_ENV.workDir] = workDir;
+  // One secret key for the run, shared by test files and the hubsync processes they start.
+  process.env['HUBSYNC_TEST_SECRET_KEY'] = randomBytes(32).toString('base64');
   const handle: TestStackHandle = {
     stop: async () => {
       await Promise.allSettled([temporal.stop(), postgres.stop()]);

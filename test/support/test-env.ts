@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createPool, type Pool } from '../../activities/hub/store';
 import { installRuntime } from '../../workers/runtime';
-import { createHubsyncWorker } from '../../workers/worker';
+import { createHubsyncWorker, type HubsyncWorkerOptions } from '../../workers/worker';
 
 export const TEST_ENV = {
   databaseUrl: 'HUBSYNC_TEST_DATABASE_URL',
@@ -49,7 +49,7 @@ export async function testTemporalClient(): Promise<{ client: Client; close(): P
 }
 
 /** Runs `body` while a real hubsync worker (bundled workflows, real activities) polls the task queue. */
-export async function withWorker<T>(pool: Pool, body: () => Promise<T>): Promise<T> {
+export async function withWorker<T>(pool: Pool, body: () => Promise<T>, options: Pick<HubsyncWorkerOptions, 'pageSize' | 'secretBox'> = {}): Promise<T> {
   installRuntime('warn');
   const worker = await createHubsyncWorker({
     address: testStack.temporalAddress,
@@ -57,6 +57,7 @@ export async function withWorker<T>(pool: Pool, body: () => Promise<T>): Promise
     pool,
     workflowBundle: { codePath: testStack.workflowBundlePath },
     identity: `hubsync-test-worker:${process.pid}`,
+    ...options,
   });
   try {
     return await worker.worker.runUntil(body);

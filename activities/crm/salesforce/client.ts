@@ -55,7 +55,8 @@ export function toCrmError(err: unknown, context: string): CrmError {
     case 'INVALID_AUTH_HEADER':
       return new CrmError('auth', code, `${message}. Check the connection's credentials (\`hubsync connection test\`), then re-add it if they changed.`);
     case 'REQUEST_LIMIT_EXCEEDED':
-      return new CrmError('rate-limit', code, message, 60_000);
+      // Salesforce gives no retry hint; the activity's exponential backoff (up to a minute) spaces retries.
+      return new CrmError('rate-limit', code, message);
     case 'UNABLE_TO_LOCK_ROW':
     case 'SERVER_UNAVAILABLE':
     case 'ECONNRESET':

@@ -1,0 +1,425 @@
+/**
+ * One page of an inbound run (P1): read up to 2,000 CRM records after the cursor, map them, decide each
+ * one (decide.ts), and write the page — hub records, record links, parked and rejected records, deletions,
+ * the job's cursor and the page's result — in one transaction. The activity and the benchmark baseline
+ * both call these functions; Temporal only adds durability around them.
+ *
+ * Paging is by keyset, `(SystemModstamp, Id) > cursor` ordered the same way, rather than by query locator:
+ * each page is an independent query (locators expire, and a resumed run needs no server-side state), and
+ * records sharing a timestamp at a page or run boundary are never skipped (T29). The query goes through
+ * queryAll, so records deleted in the CRM come back with IsDeleted = true and are deleted in the hub (T19).
+ */
+import type { PoolClient } from 'pg';
+import type { Connection } from 'jsforce';
+import { toCrmError } from '../crm/salesforce/client';
+import { decideInbound, type Decision } from '../mapping/decide';
+import { inboundSelectFields, mapInbound, type CrmRecord, type HubValue, type InboundMapped, type InboundMapProblem } from '../mapping/engine';
+import { andConditions } from '../mapping/filter';
+import { findHubField, type HubFieldType } from '../mapping/hub-fields';
+import type { JobConfig } from '../mapping/job-config';
+import { JOB_KIND_INFO, type HubEntity } from '../mapping/job-kinds';
+import { emptyStats, type RunStats, type SyncCursor } from '../../workflows/definitions';
+import { ENTITY_TABLE, findInboundExisting, matchParents } from '../hub/sync-lookups';
+import type { Pool } from '../hub/store';
+
+/** Salesforce's largest query batch; one page is one API call. */
+export const PAGE_SIZE = 2000;
+
+export interface InboundJob {
+  jobId: string;
+  connectionId: string;
+  config: JobConfig;
+}
+
+/** SOQL datetime literal; Salesforce datetimes have whole seconds. */
+function soqlDateTime(iso: string): string {
+  return iso.replace(/\.000Z$/, 'Z');
+}
+
+function soqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * The job's filter AND "after the cursor": (SystemModstamp, Id) > (cursor.modifiedAt, cursor.lastId), or
+ * SystemModstamp >= cursor.modifiedAt for a cursor without an Id (the start of an incremental run).
+ */
+function pageWhere(config: JobConfig, cursor: SyncCursor): string | undefined {
+  let after: string | undefined;
+  if (cursor.modifiedAt && cursor.lastId) {
+    after = `SystemModstamp > ${soqlDateTime(cursor.modifiedAt)} OR (SystemModstamp = ${soqlDateTime(cursor.modifiedAt)} AND Id > ${soqlString(cursor.lastId)})`;
+  } else if (cursor.modifiedAt) {
+    after = `SystemModstamp >= ${soqlDateTime(cursor.modifiedAt)}`;
+  }
+  return andConditions([config.filter, after]);
+}
+
+export function inboundPageSoql(config: JobConfig, cursor: SyncCursor, pageSize = PAGE_SIZE): string {
+  const fields = [...inboundSelectFields(config), 'IsDeleted'];
+  const where = pageWhere(config, cursor);
+  return `SELECT ${fields.join(', ')} FROM ${config.crmObject}${where ? ` WHERE ${where}` : ''} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${pageSize}`;
+}
+
+/** How many records a run will read from the cursor on (one API call; for progress, not for logic). */
+export async function countInbound(conn: Connection, config: JobConfig, cursor: SyncCursor): Promise<number> {
+  const where = pageWhere(config, cursor);
+  try {
+    const result = await conn.query(`SELECT COUNT() FROM ${config.crmObject}${where ? ` WHERE ${where}` : ''}`, { scanAll: true });
+    return result.totalSize;
+  } catch (err) {
+    throw toCrmError(err, `counting ${config.crmObject} records`);
+  }
+}
+
+/** One page of records after the cursor, deleted ones included (queryAll). */
+export async function fetchInboundPage(conn: Connection, config: JobConfig, cursor: SyncCursor, pageSize = PAGE_SIZE): Promise<CrmRecord[]> {
+  try {
+    const result = await conn.query<CrmRecord>(inboundPageSoql(config, cursor, pageSize), { scanAll: true, autoFetch: false });
+    return result.records;
+  } catch (err) {
+    throw toCrmError(err, `reading ${config.crmObject} records`);
+  }
+}
+
+/** Records by CRM Id (parked and rejected records coming back, T26 and T28), deleted ones included. */
+export async function fetchInboundByIds(conn: Connection, config: JobConfig, ids: string[]): Promise<CrmRecord[]> {
+  if (ids.length === 0) return [];
+  const fields = [...inboundSelectFields(config), 'IsDeleted'];
+  const where = andConditions([config.filter, `Id IN (${ids.map(soqlString).join(', ')})`]);
+  try {
+    const result = await conn.query<CrmRecord>(`SELECT ${fields.join(', ')} FROM ${config.crmObject} WHERE ${where}`, { scanAll: true, autoFetch: true, maxFetch: ids.length + 1 });
+    return result.records;
+  } catch (err) {
+    throw toCrmError(err, `reading ${config.crmObject} records by Id`);
+  }
+}
+
+export interface PageOutcome {
+  stats: RunStats;
+  nextCursor: SyncCursor;
+}
+
+interface Planned {
+  mapped: InboundMapped;
+  decision: Decision;
+  parentAccountId: number | undefined;
+}
+
+const count = (bucket: Record<string, number>, key: string) => {
+  bucket[key] = (bucket[key] ?? 0) + 1;
+};
+
+/** Columns of the entity table that the job's mapping fills (only these are written on update). */
+function mappedColumns(config: JobConfig, entity: HubEntity): Array<{ column: string; type: HubFieldType }> {
+  const out: Array<{ column: string; type: HubFieldType }> = [];
+  for (const row of config.mapping) {
+    const field = findHubField(entity, row.hubField);
+    if (field?.column && !out.some((c) => c.column === field.column)) out.push({ column: field.column, type: field.type });
+  }
+  return out;
+}
+
+const SQL_TYPE: Record<HubFieldType, string> = {
+  text: 'text',
+  user: 'text',
+  single_select: 'text',
+  participants: 'text',
+  date: 'date',
+  datetime: 'timestamptz',
+  number: 'numeric',
+  boolean: 'boolean',
+  // Multi-select values are stored joined ("a;b"), as the CRM writes them.
+  multi_select: 'text',
+};
+
+/**
+ * Writes one page. `pageNo` identifies the page within the run: if it was committed already (a retried
+ * activity), its stored outcome is returned and nothing is written twice.
+ */
+export async function writeInboundPage(
+  pool: Pool,
+  job: InboundJob,
+  run: { runId: number | null; pageNo: number; statsBefore: RunStats; advanceCursor: boolean },
+  records: CrmRecord[],
+  cursor: SyncCursor,
+): Promise<PageOutcome> {
+  const { config } = job;
+  const entity = JOB_KIND_INFO[config.kind].entity;
+  const last = records[records.length - 1];
+  const nextCursor: SyncCursor = last && run.advanceCursor ? { modifiedAt: toIsoSecond(last['SystemModstamp']), lastId: String(last['Id']) } : cursor;
+
+  if (run.runId !== null) {
+    const done = await pool.query<{ next_cursor: SyncCursor; result: RunStats }>('SELECT next_cursor, result FROM job_run_pages WHERE run_id = $1 AND page_no = $2', [run.runId, run.pageNo]);
+    if (done.rows[0]) return { stats: done.rows[0].result, nextCursor: done.rows[0].next_cursor };
+  }
+
+  const stats = emptyStats();
+  stats.pages = 1;
+  stats.read = records.length;
+  const live = records.filter((r) => r['IsDeleted'] !== true);
+  const deletedIds = records.filter((r) => r['IsDeleted'] === true).map((r) => String(r['Id']));
+
+  const mappedAll: Array<{ mapped: InboundMapped; problems: InboundMapProblem[] }> = live.map((r) => mapInbound(config, r));
+  const parents = config.parentObject
+    ? await matchParents(pool, job.connectionId, config.parentObject, mappedAll.map((m) => m.mapped.parentCrmId).filter((id): id is string => Boolean(id)))
+    : new Map<string, number>();
+  const existing = await findInboundExisting(pool, entity, job.connectionId, config.crmObject, mappedAll.map((m) => m.mapped));
+  const planned: Planned[] = mappedAll.map(({ mapped, problems }) => {
+    const parentAccountId = mapped.parentCrmId ? parents.get(mapped.parentCrmId) : undefined;
+    return { mapped, parentAccountId, decision: decideInbound(config, mapped, problems, { parentAccountId, existing: existing.get(mapped.externalId) }) };
+  });
+
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const toWrite = planned.filter((p) => p.decision.action === 'create' || p.decision.action === 'update');
+    const written = entity === 'account' ? await writeAccounts(client, job, toWrite) : await writeActivities(client, job, entity, toWrite);
+    for (const p of planned) {
+      const d = p.decision;
+      if (d.action === 'create') stats.created++;
+      else if (d.action === 'update') stats.updated++;
+      else if (d.action === 'unchanged') stats.unchanged++;
+      else if (d.action === 'skip') count(stats.skipped, d.code);
+      else count(stats.rejected, d.code);
+    }
+    await writeLinks(client, job, entity, written);
+    await recordOutcomes(client, job, run.runId, planned, written.map((w) => w.crmId));
+    stats.deleted = await deleteInHub(client, job, entity, deletedIds);
+    if (last && run.advanceCursor) await advanceCursor(client, job.jobId, nextCursor);
+    if (run.runId !== null) {
+      await client.query('INSERT INTO job_run_pages (run_id, page_no, next_cursor, result) VALUES ($1, $2, $3, $4)', [run.runId, run.pageNo, nextCursor, stats]);
+      await client.query('UPDATE job_runs SET stats = $2 WHERE id = $1', [run.runId, addPage(run.statsBefore, stats)]);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+  return { stats, nextCursor };
+}
+
+function addPage(before: RunStats, page: RunStats): RunStats {
+  const merged: RunStats = { ...before, skipped: { ...before.skipped }, rejected: { ...before.rejected } };
+  for (const key of ['read', 'created', 'updated', 'unchanged', 'deleted', 'pages'] as const) merged[key] += page[key];
+  for (const [k, v] of Object.entries(page.skipped)) merged.skipped[k] = (merged.skipped[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(page.rejected)) merged.rejected[k] = (merged.rejected[k] ?? 0) + v;
+  return merged;
+}
+
+function toIsoSecond(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const normalized = /[+-]\d{4}$/.test(value) ? `${value.slice(0, -2)}:${value.slice(-2)}` : value;
+  const date = new Date(normalized);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+interface Written {
+  crmId: string;
+  hubId: number;
+  hubUpdatedAt: string;
+  crmModifiedAt: string | null;
+  hash: string;
+}
+
+/** Batch upsert of tasks / touchpoints by external ID (T13), through unnest arrays (one statement). */
+async function writeActivities(client: PoolClient, job: InboundJob, entity: HubEntity, rows: Planned[]): Promise<Written[]> {
+  if (rows.length === 0) return [];
+  const table = ENTITY_TABLE[entity];
+  const columns = mappedColumns(job.config, entity);
+  const params: unknown[] = [rows.map((r) => r.parentAccountId ?? null), rows.map((r) => r.mapped.externalId), rows.map((r) => JSON.stringify(r.mapped.custom))];
+  const selects = ['$1::bigint[]', '$2::text[]', '$3::jsonb[]'];
+  for (const { column, type } of columns) {
+    params.push(rows.map((r) => toSql(r.mapped.columns[column], type)));
+    selects.push(`$${params.length}::${SQL_TYPE[type]}[]`);
+  }
+  const names = ['account_id', 'external_id', 'custom_fields', ...columns.map((c) => c.column)];
+  const updates = names.filter((n) => n !== 'external_id' && n !== 'account_id').map((n) => `${n} = EXCLUDED.${n}`);
+  const { rows: out } = await client.query<{ id: number; external_id: string; updated_at: string }>(
+    `INSERT INTO ${table} (${names.join(', ')})
+     SELECT * FROM unnest(${selects.join(', ')})
+     ON CONFLICT (external_id) DO UPDATE SET ${updates.join(', ')}, updated_at = now(), deleted_at = NULL
+     RETURNING id, external_id, updated_at`,
+    params,
+  );
+  const byExternal = new Map(out.map((r) => [r.external_id, r]));
+  const written = rows.map((r) => {
+    const row = byExternal.get(r.mapped.externalId)!;
+    return { crmId: r.mapped.crmId, hubId: row.id, hubUpdatedAt: row.updated_at, crmModifiedAt: r.mapped.crmModifiedAt, hash: r.mapped.hash };
+  });
+  if (entity === 'touchpoint') await writeParticipants(client, job, rows, written);
+  return written;
+}
+
+function toSql(value: HubValue | undefined, type: HubFieldType): unknown {
+  if (value === undefined) return null;
+  if (type === 'multi_select' && Array.isArray(value)) return value.join(';');
+  return value;
+}
+
+/** T23/T27: the participants of each written touchpoint are replaced by the CRM's current ones. */
+async function writeParticipants(client: PoolClient, job: InboundJob, rows: Planned[], written: Written[]): Promise<void> {
+  const withParticipants = rows.map((r, i) => ({ r, w: written[i]! })).filter(({ r }) => r.mapped.participants !== undefined);
+  if (withParticipants.length === 0) return;
+  await client.query('DELETE FROM touchpoint_participants WHERE touchpoint_id = ANY($1)', [withParticipants.map(({ w }) => w.hubId)]);
+  const flat = withParticipants.flatMap(({ r, w }) => (r.mapped.participants ?? []).map((p) => ({ id: w.hubId, p })));
+  if (flat.length === 0) return;
+  await client.query(
+    `INSERT INTO touchpoint_participants (touchpoint_id, participant_key, name, email, connection_id, crm_contact_id)
+     SELECT t, k, n, e, $5, c FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $6::text[]) AS u(t, k, n, e, c)
+     ON CONFLICT DO NOTHING`,
+    [flat.map((f) => f.id), flat.map((f) => f.p.crmContactId.toLowerCase()), flat.map((f) => f.p.name), flat.map((f) => f.p.email), job.connectionId, flat.map((f) => f.p.crmContactId)],
+  );
+}
+
+/** Accounts (T1): the account row, then its attribute values and assignments with their source field. */
+async function writeAccounts(client: PoolClient, job: InboundJob, rows: Planned[]): Promise<Written[]> {
+  const written: Written[] = [];
+  for (const r of rows) {
+    const name = String(r.mapped.columns['name'] ?? '');
+    const d = r.decision;
+    const result =
+      d.action === 'update' && d.hubId !== undefined
+        ? await client.query<{ id: number; updated_at: string }>('UPDATE accounts SET name = $2, updated_at = now() WHERE id = $1 RETURNING id, updated_at', [d.hubId, name])
+        : await client.query<{ id: number; updated_at: string }>('INSERT INTO accounts (name) VALUES ($1) RETURNING id, updated_at', [name]);
+    const row = result.rows[0]!;
+    written.push({ crmId: r.mapped.crmId, hubId: row.id, hubUpdatedAt: row.updated_at, crmModifiedAt: r.mapped.crmModifiedAt, hash: r.mapped.hash });
+    for (const attribute of r.mapped.attributes) {
+      const attributeId = await ensureAttribute(client, job, attribute.name, attribute.type, attribute.crmField);
+      if (attribute.type === 'user') {
+        const email = typeof attribute.value === 'string' ? attribute.value : null;
+        const userId = email ? await ensureHubUser(client, email) : null;
+        await client.query(
+          `INSERT INTO account_assignments (account_id, attribute_id, user_id, connection_id, crm_field, crm_value, crm_modified_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT ON CONSTRAINT account_assignments_one_per_source
+           DO UPDATE SET user_id = EXCLUDED.user_id, crm_value = EXCLUDED.crm_value, crm_modified_at = EXCLUDED.crm_modified_at, updated_at = now()`,
+          [row.id, attributeId, userId, job.connectionId, attribute.crmField, JSON.stringify(attribute.value), r.mapped.crmModifiedAt],
+        );
+      } else {
+        await client.query(
+          `INSERT INTO attribute_values (account_id, attribute_id, connection_id, crm_field, value, crm_value, crm_modified_at)
+           VALUES ($1, $2, $3, $4, $5, $5, $6)
+           ON CONFLICT ON CONSTRAINT attribute_values_one_per_source
+           DO UPDATE SET value = EXCLUDED.value, crm_value = EXCLUDED.crm_value, crm_field = EXCLUDED.crm_field, crm_modified_at = EXCLUDED.crm_modified_at, updated_at = now()`,
+          [row.id, attributeId, job.connectionId, attribute.crmField, JSON.stringify(attribute.value), r.mapped.crmModifiedAt],
+        );
+      }
+    }
+  }
+  return written;
+}
+
+const VALUE_TYPES: Record<HubFieldType, string> = {
+  text: 'text',
+  user: 'user',
+  single_select: 'single_select',
+  multi_select: 'multi_select',
+  date: 'date',
+  datetime: 'datetime',
+  number: 'number',
+  boolean: 'boolean',
+  participants: 'text',
+};
+
+/** The attribute definition of a mapped account field, created on first import with its CRM source. */
+async function ensureAttribute(client: PoolClient, job: InboundJob, label: string, type: HubFieldType, crmField: string): Promise<number> {
+  const key = label.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const kind = type === 'user' ? 'account_assignment' : 'attribute';
+  const { rows } = await client.query<{ id: number }>(
+    `INSERT INTO attribute_definitions (key, label, kind, value_type) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (key) DO UPDATE SET label = attribute_definitions.label RETURNING id`,
+    [key, label, kind, VALUE_TYPES[type]],
+  );
+  const attributeId = rows[0]!.id;
+  await client.query(
+    `INSERT INTO attribute_sources (attribute_id, connection_id, crm_object, crm_field) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (attribute_id, connection_id) DO UPDATE SET crm_object = EXCLUDED.crm_object, crm_field = EXCLUDED.crm_field`,
+    [attributeId, job.connectionId, job.config.crmObject, crmField],
+  );
+  return attributeId;
+}
+
+async function ensureHubUser(client: PoolClient, email: string): Promise<number> {
+  const { rows } = await client.query<{ id: number }>(
+    `INSERT INTO hub_users (email) VALUES ($1) ON CONFLICT (lower(email)) DO UPDATE SET email = hub_users.email RETURNING id`,
+    [email],
+  );
+  return rows[0]!.id;
+}
+
+async function writeLinks(client: PoolClient, job: InboundJob, entity: HubEntity, written: Written[]): Promise<void> {
+  if (written.length === 0) return;
+  await client.query(
+    `INSERT INTO record_links (connection_id, crm_object, crm_id, hub_type, hub_id, crm_modified_at, hub_modified_at, last_inbound_hash, last_synced_at)
+     SELECT $1, $2, c, $3, h, m::timestamptz, u::timestamptz, x, now()
+       FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[]) AS t(c, h, m, u, x)
+     ON CONFLICT (connection_id, crm_object, crm_id) DO UPDATE
+       SET hub_id = EXCLUDED.hub_id, crm_modified_at = EXCLUDED.crm_modified_at, hub_modified_at = EXCLUDED.hub_modified_at,
+           last_inbound_hash = EXCLUDED.last_inbound_hash, last_synced_at = now()`,
+    [job.connectionId, job.config.crmObject, entity, written.map((w) => w.crmId), written.map((w) => w.hubId), written.map((w) => w.crmModifiedAt), written.map((w) => w.hubUpdatedAt), written.map((w) => w.hash)],
+  );
+}
+
+/** Parked (T26) and rejected (T28) records: kept with their reason; cleared once written. */
+async function recordOutcomes(client: PoolClient, job: InboundJob, runId: number | null, planned: Planned[], writtenIds: string[]): Promise<void> {
+  if (writtenIds.length > 0) {
+    await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, writtenIds]);
+    await client.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, writtenIds]);
+  }
+  const parked = planned.filter((p) => p.decision.action === 'skip' && p.decision.code === 'PARENT_NOT_MATCHED');
+  if (parked.length > 0) {
+    await client.query(
+      `INSERT INTO parked_records (job_id, source_id, parent_crm_id, reason_code)
+       SELECT $1, s, p, 'PARENT_NOT_MATCHED' FROM unnest($2::text[], $3::text[]) AS t(s, p)
+       ON CONFLICT (job_id, source_id) DO UPDATE SET parent_crm_id = EXCLUDED.parent_crm_id, parked_at = now()`,
+      [job.jobId, parked.map((p) => p.mapped.crmId), parked.map((p) => p.mapped.parentCrmId)],
+    );
+  }
+  // A record that no longer has a parent at all is no longer waiting for one.
+  const unparked = planned.filter((p) => !(p.decision.action === 'skip' && p.decision.code === 'PARENT_NOT_MATCHED') && p.decision.action !== 'create' && p.decision.action !== 'update');
+  if (unparked.length > 0) await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, unparked.map((p) => p.mapped.crmId)]);
+  const rejected = planned.filter((p): p is Planned & { decision: { action: 'reject'; code: string; reason: string } } => p.decision.action === 'reject');
+  if (rejected.length > 0) {
+    await client.query(
+      `INSERT INTO rejected_records (job_id, source_id, reason_code, reason, last_run_id)
+       SELECT $1, s, c, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS t(s, c, r)
+       ON CONFLICT (job_id, source_id) DO UPDATE
+         SET reason_code = EXCLUDED.reason_code, reason = EXCLUDED.reason, attempts = rejected_records.attempts + 1,
+             last_attempt_at = now(), last_run_id = EXCLUDED.last_run_id`,
+      [job.jobId, rejected.map((p) => p.mapped.crmId), rejected.map((p) => p.decision.code), rejected.map((p) => p.decision.reason), runId],
+    );
+  }
+}
+
+/** T19: CRM deletions remove the linked hub records (accounts only lose their link and CRM values). */
+async function deleteInHub(client: PoolClient, job: InboundJob, entity: HubEntity, crmIds: string[]): Promise<number> {
+  if (crmIds.length === 0) return 0;
+  const { rows } = await client.query<{ hub_id: number }>(
+    `DELETE FROM record_links WHERE connection_id = $1 AND crm_object = $2 AND crm_id = ANY($3) RETURNING hub_id`,
+    [job.connectionId, job.config.crmObject, crmIds],
+  );
+  const hubIds = rows.map((r) => r.hub_id);
+  await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, crmIds]);
+  await client.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, crmIds]);
+  if (hubIds.length === 0) return 0;
+  if (entity === 'account') {
+    await client.query('DELETE FROM attribute_values WHERE connection_id = $1 AND account_id = ANY($2)', [job.connectionId, hubIds]);
+    await client.query('DELETE FROM account_assignments WHERE connection_id = $1 AND account_id = ANY($2)', [job.connectionId, hubIds]);
+    return hubIds.length;
+  }
+  const deleted = await client.query(`DELETE FROM ${ENTITY_TABLE[entity]} WHERE id = ANY($1)`, [hubIds]);
+  return deleted.rowCount ?? 0;
+}
+
+/** Moves the job's cursor forward (never back: a full sync re-reading old pages leaves it in place). */
+async function advanceCursor(client: PoolClient, jobId: string, cursor: SyncCursor): Promise<void> {
+  await client.query(
+    `INSERT INTO sync_cursors (job_id, modified_at, last_id) VALUES ($1, $2, $3)
+     ON CONFLICT (job_id) DO UPDATE SET modified_at = EXCLUDED.modified_at, last_id = EXCLUDED.last_id, updated_at = now()
+      WHERE sync_cursors.modified_at IS NULL
+         OR (EXCLUDED.modified_at, EXCLUDED.last_id COLLATE "C") > (sync_cursors.modified_at, sync_cursors.last_id COLLATE "C")`,
+    [jobId, cursor.modifiedAt, cursor.lastId],
+  );
+}

@@ -1,0 +1,166 @@
+// Connections and job configuration through the real CLI against the Salesforce sandbox (issue: T7-T9,
+// T13-T15, T17, T22): templates, validation row by row, preview, and every refusal writing nothing.
+import fs from 'node:fs';
+import { runCli } from '../support/cli';
+import { startSalesforceFixture, type SalesforceFixture } from '../support/salesforce';
+import { testPool, testStack } from '../support/test-env';
+
+const CONNECTION = 'cfg-sbx';
+
+describe('connections and job configuration (CLI, Salesforce sandbox)', () => {
+  const pool = testPool();
+  let sf: SalesforceFixture;
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { ...sf.cliEnv, ...extra });
+  const jobState = async (id: string) => (await pool.query<{ version: number; config: unknown }>('SELECT version, config FROM integration_jobs WHERE id = $1', [id])).rows[0];
+
+  beforeAll(async () => {
+    sf = await startSalesforceFixture(pool, CONNECTION, { databaseUrl: testStack.databaseUrl, temporalAddress: testStack.temporalAddress });
+  });
+  afterAll(async () => {
+    await sf.close();
+    await pool.end();
+  });
+
+  describe('connections', () => {
+    it('stores secrets encrypted and never prints them', async () => {
+      const { rows } = await pool.query<{ secrets_ciphertext: Buffer; settings: Record<string, unknown> }>('SELECT secrets_ciphertext, settings FROM crm_connections WHERE id = $1', [CONNECTION]);
+      expect(rows[0]!.secrets_ciphertext.toString('latin1')).not.toContain(sf.sandbox.credentials.refreshToken);
+      expect(JSON.stringify(rows[0]!.settings)).not.toContain(sf.sandbox.credentials.clientSecret);
+      const list = await cli(['connection', 'list']);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain(CONNECTION);
+      expect(list.stdout).not.toContain(sf.sandbox.credentials.refreshToken);
+      expect(list.stdout).not.toContain(sf.sandbox.credentials.clientSecret);
+    });
+
+    it('tests a connection with a real authenticated call and reports API usage', async () => {
+      const result = await cli(['connection', 'test', CONNECTION]);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain(`authenticated to ${sf.sandbox.url}`);
+      expect(result.stdout).toMatch(/API usage today: \d+ of 100000 requests/);
+    });
+
+    it('refuses to store secrets without a key, and writes nothing', async () => {
+      const result = await cli(['connection', 'add', 'no-key', '--base-url', sf.sandbox.url, '--client-id', 'x', '--refresh-token', 'y'], { HUBSYNC_SECRET_KEY: '' });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/HUBSYNC_SECRET_KEY is not set/);
+      expect((await pool.query(`SELECT 1 FROM crm_connections WHERE id = 'no-key'`)).rowCount).toBe(0);
+    });
+
+    it('refuses a connection without credentials, naming what is missing', async () => {
+      const result = await cli(['connection', 'add', 'no-creds', '--base-url', sf.sandbox.url, '--client-id', 'x']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/give a refreshToken, or a username and password, or a clientSecret/);
+      expect((await pool.query(`SELECT 1 FROM crm_connections WHERE id = 'no-creds'`)).rowCount).toBe(0);
+    });
+  });
+
+  describe('jobs from templates', () => {
+    it('creates a job of every kind from its template in one command, disabled, at version 1', async () => {
+      for (const kind of ['accounts-inbound', 'tasks-inbound', 'tasks-outbound', 'touchpoints-inbound', 'touchpoints-outbound', 'campaign-touch-outbound']) {
+        const result = await cli(['job', 'create', '--kind', kind, '--connection', CONNECTION, '--from-template']);
+        expect({ kind, code: result.code, stderr: result.stderr }).toEqual({ kind, code: 0, stderr: '' });
+        expect(result.stdout).toContain(`Created job '${CONNECTION}-${kind}' (disabled)`);
+        expect(await jobState(`${CONNECTION}-${kind}`)).toMatchObject({ version: 1 });
+      }
+      const show = await cli(['job', 'show', `${CONNECTION}-tasks-inbound`]);
+      expect(show.stdout).toMatch(/8\s+Owner\.Email\s+reference field\s+Assigned To\s+text/);
+    });
+
+    it('validates row by row against the CRM describe', async () => {
+      const result = await cli(['job', 'validate', `${CONNECTION}-tasks-inbound`, '--json']);
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout) as { ok: boolean; rows: Array<{ crmField: string; crmType: string; ok: boolean }> };
+      expect(report.ok).toBe(true);
+      expect(report.rows.find((r) => r.crmField === 'Owner.Email')).toMatchObject({ crmType: 'Owner.email', ok: true });
+      expect(report.rows.find((r) => r.crmField === 'ActivityDate')).toMatchObject({ crmType: 'date', ok: true });
+    });
+
+    it('edits the mapping (add a row, one hub field into two CRM fields, T22) and bumps the version', async () => {
+      const id = `${CONNECTION}-touchpoints-outbound`;
+      const result = await cli(['job', 'edit', id, '--file', writeTemp({ addRows: [{ crmField: 'StartDateTime', crmFieldType: 'datetime', hubField: 'Touchpoint Date', hubFieldType: 'Date' }] })]);
+      expect(result.stderr).toBe('');
+      expect(await jobState(id)).toMatchObject({ version: 2 });
+      const versions = await pool.query('SELECT version FROM integration_job_versions WHERE job_id = $1 ORDER BY version', [id]);
+      expect(versions.rows.map((r: { version: number }) => r.version)).toEqual([1, 2]);
+    });
+  });
+
+  describe('refusals: a message naming the job, the row and the fix, and nothing written', () => {
+    const refusals: Array<[string, string, Record<string, unknown> | string, RegExp]> = [
+      ['unknown field', 'tasks-inbound', { addRows: [{ crmField: 'Colour__c', hubField: 'Colour', hubFieldType: 'text' }] }, /row 12 \(Colour__c → Colour\): Task has no field 'Colour__c'[\s\S]*fix: pick a field of Task/],
+      ['wrong type', 'tasks-inbound', { changeRows: [{ row: 'ActivityDate', crmField: 'Subject' }] }, /row 7 \(Subject → Due Date\): Subject is combobox, which cannot fill 'Due Date' \(date\)/],
+      ['read-only outbound target', 'tasks-outbound', { addRows: [{ crmField: 'IsHighPriority', hubField: 'Urgent', hubFieldType: 'boolean' }] }, /row 9 \(Urgent → IsHighPriority\): Task.IsHighPriority is not updateable[\s\S]*fix: remove row 9/],
+      ['Created By outbound (T21)', 'tasks-outbound', { addRows: [{ crmField: 'CreatedById', hubField: 'Assigner', hubFieldType: 'text' }] }, /the CRM sets CreatedById itself; it cannot be written \(T21\)/],
+      ['reference field outbound', 'tasks-outbound', { addRows: [{ crmField: 'WhatId', hubField: 'Description', hubFieldType: 'text' }] }, /WhatId is a lookup to .*; reference fields cannot be mapped outbound/],
+      ['relationship path outbound', 'tasks-outbound', { changeRows: [{ row: 'OwnerId', crmField: 'Owner.Email' }] }, /reference fields \(Owner.Email\) cannot be written outbound/],
+      ['too deep a reference', 'tasks-inbound', { changeRows: [{ row: 'Owner.Email', crmField: 'Owner.Manager.Email' }] }, /only first-level references/],
+      ['missing mandatory row (T17)', 'campaign-touch-outbound', { removeRows: ['ActivityDate'] }, /must map 'Start Date' → ActivityDate \(T17\)/],
+      ['missing key row', 'tasks-inbound', { removeRows: ['Id'] }, /no key row for 'Task External Id'[\s\S]*fix: add a row/],
+      ['malformed filter', 'tasks-inbound', "Status = ", /filter: not a valid SOQL condition/],
+      ['injected filter', 'tasks-inbound', "Status = 'x') OR (Id != null", /filter: unbalanced '\)'/],
+      ['filter with LIMIT', 'tasks-inbound', "Status = 'x' LIMIT 1", /LIMIT is not allowed in a filter/],
+      ['filter on an unknown field', 'tasks-inbound', "Colour__c = 'red'", /filter: Task has no field 'Colour__c'/],
+      ['filter the CRM refuses (T8)', 'tasks-inbound', "ActivityDate = 'tomorrow'", /filter: the CRM refused the filter:[\s\S]*ERROR at Row:1:Column:28\nvalue of filter criterion for field 'ActivityDate' must be of type date/],
+    ];
+    it.each(refusals)('%s', async (_name, kind, edit, message) => {
+      const id = `${CONNECTION}-${kind}`;
+      const before = await jobState(id);
+      const args = typeof edit === 'string' ? ['job', 'edit', id, '--filter', edit] : ['job', 'edit', id, '--file', writeTemp(edit)];
+      const result = await cli(args);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Job '${id}'`);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).toContain('nothing was saved');
+      expect(await jobState(id)).toEqual(before);
+    });
+
+    it('unknown connection', async () => {
+      const result = await cli(['job', 'create', '--kind', 'tasks-inbound', '--connection', 'nope', '--from-template', '--id', 'orphan-job']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/Job 'orphan-job': Unknown connection 'nope'.*Add one with `hubsync connection add`/);
+      expect((await pool.query(`SELECT 1 FROM integration_jobs WHERE id = 'orphan-job'`)).rowCount).toBe(0);
+    });
+
+    it('accepts a valid filter, checked by the CRM, and saves it as a new version', async () => {
+      const id = `${CONNECTION}-tasks-inbound`;
+      const before = await jobState(id);
+      const result = await cli(['job', 'edit', id, '--filter', "Status != 'Deferred' AND ActivityDate = LAST_N_DAYS:365"]);
+      expect(result.stderr).toBe('');
+      expect(await jobState(id)).toMatchObject({ version: before!.version + 1, config: expect.objectContaining({ filter: "Status != 'Deferred' AND ActivityDate = LAST_N_DAYS:365" }) });
+      await cli(['job', 'edit', id, '--filter', '']);
+    });
+  });
+
+  describe('preview (T9)', () => {
+    it('shows the first 10 records mapped, each with what a run would do and why', async () => {
+      const result = await cli(['job', 'preview', `${CONNECTION}-tasks-inbound`, '--json']);
+      expect(result.stderr).toBe('');
+      const preview = JSON.parse(result.stdout) as { validation: { ok: boolean }; rows: Array<{ source: string; target: Record<string, unknown>; decision: { action: string; code?: string } }> };
+      expect(preview.validation.ok).toBe(true);
+      expect(preview.rows).toHaveLength(10);
+      for (const row of preview.rows) {
+        expect(row.source).toMatch(/^00T[A-Za-z0-9]{15}$/);
+        expect(row.target['externalId']).toBe(row.source.toLowerCase());
+        // No account has been imported for this connection yet: every task waits for its parent (T11).
+        expect(['skip', 'reject']).toContain(row.decision.action);
+        if (row.decision.action === 'skip') expect(['PARENT_NOT_MATCHED', 'NO_PARENT']).toContain(row.decision.code);
+      }
+      const accounts = JSON.parse((await cli(['job', 'preview', `${CONNECTION}-accounts-inbound`, '--json'])).stdout) as typeof preview;
+      expect(accounts.rows.map((r) => r.decision.action)).toEqual(Array(10).fill('create'));
+      expect(accounts.rows[0]!.target).toEqual(expect.objectContaining({ name: expect.any(String), Tier: expect.stringMatching(/^Tier [123]$/), Products: expect.any(Array) }));
+    });
+
+    it('prints a readable preview', async () => {
+      const result = await cli(['job', 'preview', `${CONNECTION}-accounts-inbound`]);
+      expect(result.stdout).toMatch(/^001[A-Za-z0-9]{15}: CREATE$/m);
+      expect(result.stdout).toMatch(/^ {4}name: ".+"$/m);
+    });
+  });
+});
+
+function writeTemp(content: unknown): string {
+  const file = `${testStack.workDir}/edit-${Math.random().toString(36).slice(2)}.json`;
+  fs.writeFileSync(file, JSON.stringify(content));
+  return file;
+}
