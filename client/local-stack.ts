@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureLocalSecretKey } from '../activities/hub/secrets';
+import { Client, Connection } from '@temporalio/client';
+import { ensureLocalSecretKey, loadSecretBox } from '../activities/hub/secrets';
 import { createPool, migrate, type Pool } from '../activities/hub/store';
 import { startSalesforceSandbox, type SalesforceSandboxHandle } from '../sandbox/salesforce';
 import { startEmbeddedPostgres, redactUrl, type PostgresEndpoint } from '../workers/local/postgres';
@@ -13,6 +14,7 @@ import { startDevServer, useExistingServer, type TemporalEndpoint } from '../wor
 import { installRuntime } from '../workers/runtime';
 import { createHubsyncWorker, type HubsyncWorker } from '../workers/worker';
 import { clearProxyVariables, type HubsyncEnv } from '../workers/env';
+import { DEMO_SCHEDULE, setUpDemo } from './demo';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './runtime-file';
 
 export interface LocalStack {
@@ -24,6 +26,8 @@ export interface LocalStack {
   salesforceSandbox: SalesforceSandboxHandle;
   /** Resolves when the worker stops (shutdown requested, or a fatal error). */
   workerDone: Promise<void>;
+  /** The demo jobs set up on the sandbox, and their first runs. */
+  demo: { jobs: string[]; firstRuns: Promise<void> };
   info: RuntimeInfo;
   stop(): Promise<void>;
 }
@@ -105,7 +109,17 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     writeRuntimeInfo(env.hubsyncHome, info);
     cleanups.push({ what: 'runtime file', run: async () => removeRuntimeInfo(env.hubsyncHome) });
 
-    return { temporal, database, pool, worker, salesforceSandbox, workerDone, info, stop: stopAll };
+    const temporalConnection = await Connection.connect({ address: temporal.address });
+    cleanups.push({ what: 'Temporal client', run: () => temporalConnection.close() });
+    const demo = await setUpDemo({
+      pool,
+      secretBox: loadSecretBox(env),
+      temporal: new Client({ connection: temporalConnection, namespace: temporal.namespace }),
+      sandbox: salesforceSandbox,
+      log,
+    });
+
+    return { temporal, database, pool, worker, salesforceSandbox, workerDone, demo, info, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -122,5 +136,6 @@ export function describeStack(stack: LocalStack): string[] {
     `Salesforce:   ${stack.salesforceSandbox.url} (local sandbox, demo org; admin API ${stack.salesforceSandbox.url}/__admin)`,
     `              username ${sf.username}, password ${sf.password}, client id ${sf.clientId}, client secret ${sf.clientSecret}`,
     `              refresh token ${sf.refreshToken}`,
+    `Demo jobs:    ${stack.demo.jobs.join(', ')} (connection 'demo', every ${DEMO_SCHEDULE.every}; first runs started)`,
   ];
 }

@@ -10,7 +10,9 @@ export async function startCommand(): Promise<void> {
   log('hubsync is up.');
   for (const line of describeStack(stack)) log(`  ${line}`);
   log('');
-  log('Check it with `npx hubsync doctor`. Press Ctrl-C to stop.');
+  log('Check it with `npx hubsync doctor`; see the jobs with `npx hubsync job list` and their runs in the Temporal UI.');
+  log('Press Ctrl-C to stop.');
+  stack.demo.firstRuns.catch((err: unknown) => log(`Demo runs did not complete: ${err instanceof Error ? err.message : String(err)}`));
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {

@@ -8,6 +8,7 @@ import type { JobKind } from '../../activities/mapping/job-kinds';
 import { scheduleJob, startJobRun } from '../../client/job-runs';
 import type { InboundRunResult, RunMode } from '../../workflows/definitions';
 import { progressQuery } from '../../workflows/inbound-run';
+import { runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
 import { testPool, testStack, withWorker } from '../support/test-env';
 
@@ -277,6 +278,25 @@ describe('inbound runs', () => {
       if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
     }
     expect(found.length).toBeGreaterThan(0);
+  });
+
+  it('runs a job from the CLI, waiting with progress, and lists its runs (T10, T24)', async () => {
+    const cliEnv = { ...sf.cliEnv };
+    const [waited, runs] = await withWorker(
+      pool,
+      async () => {
+        const w = await runCli(['job', 'run', job('accounts-inbound'), '--full', '--wait'], cliEnv);
+        const r = await runCli(['job', 'runs', job('accounts-inbound'), '--json'], cliEnv);
+        return [w, r] as const;
+      },
+      { secretBox: () => testSecretBox },
+    );
+    expect(waited.stderr).toBe('');
+    expect(waited.stdout).toMatch(/^Started full run of job 'in-sbx-accounts-inbound': workflow hubsync-job-in-sbx-accounts-inbound-manual-/m);
+    expect(waited.stdout).toMatch(/✔ run \d+ of job in-sbx-accounts-inbound \(version 1, full\) completed: read \d+, created 0, updated 0, unchanged \d+/);
+    const listed = JSON.parse(runs.stdout) as Array<{ mode: string; status: string; stats: { read: number } }>;
+    expect(listed[0]).toMatchObject({ mode: 'full', status: 'completed' });
+    expect(listed[0]!.stats.read).toBeGreaterThan(0);
   });
 
   it('never runs two runs of a job at once', async () => {

@@ -49,7 +49,16 @@ describe('hubsync start (local stack)', () => {
       const doctor = await runCli(['doctor', '--json'], env);
       const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean }> };
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-      expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['temporal ui', 'end to end']));
+      expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['temporal ui', 'end to end', 'sandbox salesforce']));
+
+      // The demo: a connection to the sandbox and the three inbound jobs, enabled, scheduled, run once.
+      await first.waitFor(/Demo: demo-tasks-inbound run \d+ done \(\d+ created/, 120000);
+      await first.waitFor(/Demo: demo-touchpoints-inbound run \d+ done \(\d+ created/, 120000);
+      const jobs = JSON.parse((await runCli(['job', 'list', '--json'], env)).stdout) as Array<{ id: string; enabled: boolean }>;
+      expect(jobs.map((j) => [j.id, j.enabled])).toEqual([['demo-accounts-inbound', true], ['demo-tasks-inbound', true], ['demo-touchpoints-inbound', true]]);
+      const runs = JSON.parse((await runCli(['job', 'runs', 'demo-tasks-inbound', '--json'], env)).stdout) as Array<{ status: string; stats: { created: number } }>;
+      expect(runs[0]).toMatchObject({ status: 'completed' });
+      expect(runs[0]!.stats.created).toBeGreaterThan(100);
 
       // Ctrl-C in a terminal signals the whole foreground process group.
       process.kill(-first.child.pid!, 'SIGINT');
@@ -59,14 +68,19 @@ describe('hubsync start (local stack)', () => {
       expect(descendants.filter(isProcessAlive)).toEqual([]);
       expect(fs.existsSync(path.join(home, 'runtime.json'))).toBe(false);
     } finally {
+      // On a failure, leave nothing behind: the Temporal server runs in its own process group.
       if (first.child.exitCode === null) process.kill(-first.child.pid!, 'SIGKILL');
+      for (const pid of descendants.filter(isProcessAlive)) process.kill(pid, 'SIGKILL');
     }
 
     const second = new CliProcess(['start'], env, { detached: true });
+    let secondDescendants: number[] = [];
     try {
       await second.waitFor('Press Ctrl-C to stop.', 240000);
+      secondDescendants = childPids(second.child.pid!);
       expect(second.output).toContain('Database schema is up to date.');
       expect(second.output).not.toContain('Initialising embedded PostgreSQL');
+      expect(second.output).not.toContain('Demo: created job');
       const doctor = await runCli(['doctor', '--json'], env);
       expect((JSON.parse(doctor.stdout) as { ok: boolean }).ok).toBe(true);
       // Both doctor runs' probes survive in PostgreSQL and in Temporal's history: the state was reused.
@@ -86,6 +100,7 @@ describe('hubsync start (local stack)', () => {
       await expect(second.exited(60000)).resolves.toBe(0);
     } finally {
       if (second.child.exitCode === null) process.kill(-second.child.pid!, 'SIGKILL');
+      for (const pid of secondDescendants.filter(isProcessAlive)) process.kill(pid, 'SIGKILL');
     }
   });
 });
