@@ -5,7 +5,7 @@
  */
 import { JOB_ID_PATTERN, parseJobConfig, type JobConfig } from '../mapping/job-config';
 import type { JobKind } from '../mapping/job-kinds';
-import type { Pool } from './store';
+import { withTransaction, type Pool } from './store';
 
 export interface JobRecord {
   id: string;
@@ -55,9 +55,7 @@ export async function createJob(pool: Pool, input: { id: string; connectionId: s
     throw new JobStateError(`Invalid job ID '${input.id}': use lowercase letters, digits and dashes (e.g. tasks-in), at most 63 characters.`);
   }
   const config = parseJobConfig(input.id, input.config);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const connection = await client.query('SELECT 1 FROM crm_connections WHERE id = $1', [input.connectionId]);
     if (connection.rowCount === 0) {
       throw new JobStateError(`Job '${input.id}': unknown connection '${input.connectionId}'. List connections with \`hubsync connection list\`, or add one with \`hubsync connection add\`.`);
@@ -70,14 +68,8 @@ export async function createJob(pool: Pool, input: { id: string; connectionId: s
     const row = inserted.rows[0];
     if (!row) throw new JobStateError(`A job '${input.id}' exists already. Pick another ID, or edit it with \`hubsync job edit ${input.id}\`.`);
     await client.query('INSERT INTO integration_job_versions (job_id, version, config) VALUES ($1, 1, $2)', [row.id, config]);
-    await client.query('COMMIT');
     return toRecord(row);
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function listJobs(pool: Pool): Promise<JobRecord[]> {
@@ -112,9 +104,7 @@ export async function updateJobConfig(pool: Pool, id: string, config: JobConfig,
   if (next.kind !== current.kind) {
     throw new JobStateError(`Job '${id}' is a ${current.kind} job; its kind cannot become ${next.kind}. Create a new job instead.`);
   }
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const updated = await client.query<JobRow>(
       `UPDATE integration_jobs SET config = $2, version = version + 1, updated_at = now()
         WHERE id = $1 AND version = coalesce($3, version) RETURNING *`,
@@ -123,14 +113,8 @@ export async function updateJobConfig(pool: Pool, id: string, config: JobConfig,
     const row = updated.rows[0];
     if (!row) throw new JobStateError(`Job '${id}' changed meanwhile (now version ${current.version}, expected ${expectedVersion}). Show it again and re-apply your edit.`);
     await client.query('INSERT INTO integration_job_versions (job_id, version, config) VALUES ($1, $2, $3)', [id, row.version, next]);
-    await client.query('COMMIT');
     return toRecord(row);
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function setJobEnabled(pool: Pool, id: string, enabled: boolean): Promise<JobRecord> {

@@ -13,14 +13,14 @@ import type { PoolClient } from 'pg';
 import type { Connection } from 'jsforce';
 import { toCrmError } from '../crm/salesforce/client';
 import { decideInbound, type Decision } from '../mapping/decide';
-import { inboundSelectFields, mapInbound, type CrmRecord, type HubValue, type InboundMapped, type InboundMapProblem } from '../mapping/engine';
+import { crmDateTimeToIso, inboundSelectFields, mapInbound, type CrmRecord, type HubValue, type InboundMapped, type InboundMapProblem } from '../mapping/engine';
 import { andConditions } from '../mapping/filter';
 import { findHubField, type HubFieldType } from '../mapping/hub-fields';
 import type { JobConfig } from '../mapping/job-config';
 import { JOB_KIND_INFO, type HubEntity } from '../mapping/job-kinds';
-import { emptyStats, type RunStats, type SyncCursor } from '../../workflows/definitions';
+import { addStats, emptyStats, type RunStats, type SyncCursor } from '../../workflows/definitions';
 import { ENTITY_TABLE, findInboundExisting, matchParents } from '../hub/sync-lookups';
-import type { Pool } from '../hub/store';
+import { withTransaction, type Pool } from '../hub/store';
 
 /** Salesforce's largest query batch; one page is one API call. */
 export const PAGE_SIZE = 2000;
@@ -146,7 +146,7 @@ export async function writeInboundPage(
   const { config } = job;
   const entity = JOB_KIND_INFO[config.kind].entity;
   const last = records[records.length - 1];
-  const nextCursor: SyncCursor = last && run.advanceCursor ? { modifiedAt: toIsoSecond(last['SystemModstamp']), lastId: String(last['Id']) } : cursor;
+  const nextCursor: SyncCursor = last && run.advanceCursor ? { modifiedAt: crmDateTimeToIso(last['SystemModstamp']), lastId: String(last['Id']) } : cursor;
 
   if (run.runId !== null) {
     const done = await pool.query<{ next_cursor: SyncCursor; result: RunStats }>('SELECT next_cursor, result FROM job_run_pages WHERE run_id = $1 AND page_no = $2', [run.runId, run.pageNo]);
@@ -169,9 +169,7 @@ export async function writeInboundPage(
     return { mapped, parentAccountId, decision: decideInbound(config, mapped, problems, { parentAccountId, existing: existing.get(mapped.externalId) }) };
   });
 
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     const toWrite = planned.filter((p) => p.decision.action === 'create' || p.decision.action === 'update');
     const written = entity === 'account' ? await writeAccounts(client, job, toWrite) : await writeActivities(client, job, entity, toWrite);
     for (const p of planned) {
@@ -188,31 +186,10 @@ export async function writeInboundPage(
     if (last && run.advanceCursor) await advanceCursor(client, job.jobId, nextCursor);
     if (run.runId !== null) {
       await client.query('INSERT INTO job_run_pages (run_id, page_no, next_cursor, result) VALUES ($1, $2, $3, $4)', [run.runId, run.pageNo, nextCursor, stats]);
-      await client.query('UPDATE job_runs SET stats = $2 WHERE id = $1', [run.runId, addPage(run.statsBefore, stats)]);
+      await client.query('UPDATE job_runs SET stats = $2 WHERE id = $1', [run.runId, addStats(run.statsBefore, stats)]);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   return { stats, nextCursor };
-}
-
-function addPage(before: RunStats, page: RunStats): RunStats {
-  const merged: RunStats = { ...before, skipped: { ...before.skipped }, rejected: { ...before.rejected } };
-  for (const key of ['read', 'created', 'updated', 'unchanged', 'deleted', 'pages'] as const) merged[key] += page[key];
-  for (const [k, v] of Object.entries(page.skipped)) merged.skipped[k] = (merged.skipped[k] ?? 0) + v;
-  for (const [k, v] of Object.entries(page.rejected)) merged.rejected[k] = (merged.rejected[k] ?? 0) + v;
-  return merged;
-}
-
-function toIsoSecond(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const normalized = /[+-]\d{4}$/.test(value) ? `${value.slice(0, -2)}:${value.slice(-2)}` : value;
-  const date = new Date(normalized);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 interface Written {
@@ -311,18 +288,6 @@ async function writeAccounts(client: PoolClient, job: InboundJob, rows: Planned[
   return written;
 }
 
-const VALUE_TYPES: Record<HubFieldType, string> = {
-  text: 'text',
-  user: 'user',
-  single_select: 'single_select',
-  multi_select: 'multi_select',
-  date: 'date',
-  datetime: 'datetime',
-  number: 'number',
-  boolean: 'boolean',
-  participants: 'text',
-};
-
 /** The attribute definition of a mapped account field, created on first import with its CRM source. */
 async function ensureAttribute(client: PoolClient, job: InboundJob, label: string, type: HubFieldType, crmField: string): Promise<number> {
   const key = label.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
@@ -330,7 +295,7 @@ async function ensureAttribute(client: PoolClient, job: InboundJob, label: strin
   const { rows } = await client.query<{ id: number }>(
     `INSERT INTO attribute_definitions (key, label, kind, value_type) VALUES ($1, $2, $3, $4)
      ON CONFLICT (key) DO UPDATE SET label = attribute_definitions.label RETURNING id`,
-    [key, label, kind, VALUE_TYPES[type]],
+    [key, label, kind, type === 'participants' ? 'text' : type],
   );
   const attributeId = rows[0]!.id;
   await client.query(

@@ -88,8 +88,8 @@ export function readPath(record: CrmRecord, path: string): unknown {
   return current ?? null;
 }
 
-/** Salesforce datetimes look like 2024-05-01T10:00:00.000+0000; dates like 2024-05-01. */
-function toIso(value: unknown): string | null {
+/** Salesforce datetimes look like 2024-05-01T10:00:00.000+0000; dates like 2024-05-01. ISO, or null. */
+export function crmDateTimeToIso(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
   const text = String(value);
   const normalized = /[+-]\d{4}$/.test(text) ? `${text.slice(0, -2)}:${text.slice(-2)}` : text;
@@ -107,11 +107,11 @@ export function toHubValue(value: unknown, type: HubFieldType): HubValue | undef
     case 'user':
       return typeof value === 'string' ? value.trim().toLowerCase() : undefined;
     case 'date': {
-      const iso = toIso(value);
+      const iso = crmDateTimeToIso(value);
       return iso ? iso.slice(0, 10) : undefined;
     }
     case 'datetime':
-      return toIso(value) ?? undefined;
+      return crmDateTimeToIso(value) ?? undefined;
     case 'number': {
       const n = typeof value === 'number' ? value : Number(value);
       return Number.isFinite(n) ? n : undefined;
@@ -189,7 +189,7 @@ export function mapInbound(config: JobConfig, record: CrmRecord): { mapped: Inbo
     else custom[field.name] = value;
   });
 
-  const crmModifiedAt = toIso(readPath(record, 'SystemModstamp') ?? readPath(record, 'LastModifiedDate'));
+  const crmModifiedAt = crmDateTimeToIso(readPath(record, 'SystemModstamp') ?? readPath(record, 'LastModifiedDate'));
   const mapped: InboundMapped = {
     crmId,
     externalId,
@@ -248,7 +248,7 @@ function toCrmValue(value: HubValue | undefined, crmType: string | undefined): s
   if (value === undefined || value === null) return null;
   if (Array.isArray(value)) return value.join(';'); // multi-select: Salesforce's "a;b" format
   if (typeof value === 'string' && (crmType === 'date' || crmType === 'datetime')) {
-    const iso = toIso(value);
+    const iso = crmDateTimeToIso(value);
     if (iso) return crmType === 'date' ? iso.slice(0, 10) : iso;
   }
   return value;
