@@ -1,6 +1,7 @@
 // Connections and job configuration through the real CLI against the Salesforce sandbox (issue: T7-T9,
 // T13-T15, T17, T22): templates, validation row by row, preview, and every refusal writing nothing.
 import fs from 'node:fs';
+import { Connection as SfConnection } from 'jsforce';
 import { runCli } from '../support/cli';
 import { startSalesforceFixture, type SalesforceFixture } from '../support/salesforce';
 import { testPool, testStack } from '../support/test-env';
@@ -129,6 +130,68 @@ describe('connections and job configuration (CLI, Salesforce sandbox)', () => {
       expect(result.stderr).toBe('');
       expect(await jobState(id)).toMatchObject({ version: before!.version + 1, config: expect.objectContaining({ filter: "Status != 'Deferred' AND ActivityDate = LAST_N_DAYS:365" }) });
       await cli(['job', 'edit', id, '--filter', '']);
+    });
+  });
+
+  describe('custom objects (T7)', () => {
+    it('validates and previews a job whose CRM object is a custom object replacing Task', async () => {
+      await sf.admin('POST', '/__admin/schema/objects', {
+        name: 'Activity__c',
+        fields: [
+          { name: 'Title__c', type: 'text', length: 255 },
+          { name: 'Due__c', type: 'date' },
+          { name: 'Account__c', type: 'lookup', referenceTo: 'Account', relationshipName: 'Account__r' },
+        ],
+      });
+      const conn = new SfConnection({ instanceUrl: sf.sandbox.url, accessToken: sf.sandbox.accessToken(), version: '62.0' });
+      const account = (await conn.query<{ Id: string }>('SELECT Id FROM Account ORDER BY Name LIMIT 1')).records[0]!;
+      await conn.sobject('Activity__c').create({ Name: 'A-1', Title__c: 'Custom activity', Due__c: '2026-12-01', Account__c: account.Id });
+      const file = writeTemp({
+        crmObject: 'Activity__c',
+        mapping: [
+          { crmField: 'Account__c', crmFieldType: 'reference', hubField: 'Account Id', hubFieldType: 'text', key: true },
+          { crmField: 'Id', crmFieldType: 'id', hubField: 'Task External Id', hubFieldType: 'text', key: true },
+          { crmField: 'Title__c', crmFieldType: 'text', hubField: 'Title', hubFieldType: 'text' },
+          { crmField: 'Due__c', crmFieldType: 'date', hubField: 'Due Date', hubFieldType: 'Date' },
+        ],
+      });
+      const created = await cli(['job', 'create', '--kind', 'tasks-inbound', '--connection', CONNECTION, '--id', 'cfg-custom-activities', '--file', file]);
+      expect(created.stderr).toBe('');
+      const preview = JSON.parse((await cli(['job', 'preview', 'cfg-custom-activities', '--json'])).stdout) as { rows: Array<{ target: Record<string, unknown>; decision: { code?: string } }> };
+      expect(preview.rows).toHaveLength(1);
+      expect(preview.rows[0]).toMatchObject({ target: { title: 'Custom activity', due_date: '2026-12-01', parentCrmId: account.Id }, decision: { code: 'PARENT_NOT_MATCHED' } });
+    });
+  });
+
+  describe('outbound preview (T9, T11, T14-T16)', () => {
+    it('shows create with WhatId, outside-window and no-CRM-parent decisions for hub tasks', async () => {
+      const conn = new SfConnection({ instanceUrl: sf.sandbox.url, accessToken: sf.sandbox.accessToken(), version: '62.0' });
+      const crmAccount = (await conn.query<{ Id: string }>('SELECT Id FROM Account ORDER BY Name LIMIT 1')).records[0]!;
+      // Hub-native records (as the hub's own UI creates them): one matched account, one that is not.
+      const matched = (await pool.query<{ id: number }>(`INSERT INTO accounts (name) VALUES ('Matched Co') RETURNING id`)).rows[0]!.id;
+      const unmatched = (await pool.query<{ id: number }>(`INSERT INTO accounts (name) VALUES ('Hub-only Co') RETURNING id`)).rows[0]!.id;
+      await pool.query(`INSERT INTO record_links (connection_id, crm_object, crm_id, hub_type, hub_id) VALUES ($1, 'Account', $2, 'account', $3)`, [CONNECTION, crmAccount.Id, matched]);
+      await pool.query(
+        `INSERT INTO tasks (account_id, title, status, priority, due_date, assignee_email, updated_at) VALUES
+           ($1, 'Fresh hub task', 'Not Started', 'High', '2026-12-24', 'someone@example.com', now()),
+           ($1, 'Old hub task', 'Completed', 'Normal', NULL, NULL, now() - interval '45 days'),
+           ($2, 'Task of a hub-only account', 'Not Started', 'Normal', NULL, NULL, now() - interval '1 day')`,
+        [matched, unmatched],
+      );
+      const result = await cli(['job', 'preview', `${CONNECTION}-tasks-outbound`, '--json']);
+      expect(result.stderr).toBe('');
+      const preview = JSON.parse(result.stdout) as { rows: Array<{ target: Record<string, unknown>; decision: { action: string; code?: string } }> };
+      const byTitle = Object.fromEntries(preview.rows.map((r) => [String(r.target['Subject']), r]));
+      expect(byTitle['Fresh hub task']).toMatchObject({
+        decision: { action: 'create' },
+        target: { Subject: 'Fresh hub task', Priority: 'High', ActivityDate: '2026-12-24', WhatId: crmAccount.Id, OwnerId: '<User with Email someone@example.com>' },
+      });
+      expect(byTitle['Old hub task']?.decision).toMatchObject({ action: 'skip', code: 'OUTSIDE_WINDOW' });
+      expect(byTitle['Task of a hub-only account']?.decision).toMatchObject({ action: 'skip', code: 'NO_CRM_PARENT' });
+      // With creation turned off (T14), the fresh task would be skipped instead.
+      expect((await cli(['job', 'edit', `${CONNECTION}-tasks-outbound`, '--allow-create', 'false'])).stderr).toBe('');
+      const noCreate = JSON.parse((await cli(['job', 'preview', `${CONNECTION}-tasks-outbound`, '--json'])).stdout) as typeof preview;
+      expect(noCreate.rows.find((r) => r.target['Subject'] === 'Fresh hub task')?.decision).toMatchObject({ action: 'skip', code: 'CREATE_DISABLED' });
     });
   });
 
