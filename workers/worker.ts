@@ -2,7 +2,10 @@
  * Builds the hubsync worker: one task queue, every workflow (bundled from workflows/index.ts) and every
  * activity (from createActivities, with their dependencies injected here).
  */
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
@@ -15,7 +18,7 @@ export interface HubsyncWorkerOptions {
   address: string;
   namespace: string;
   pool: Pool;
-  /** A pre-built bundle (tests bundle once per run); otherwise workflows/ is bundled at start-up. */
+  /** A pre-built bundle (tests bundle once per run); otherwise workflows/ is bundled at start-up, in a child process. */
   workflowBundle?: { codePath: string };
   identity?: string;
   /** How long in-flight activities may run on after shutdown was requested before they are cancelled. */
@@ -34,11 +37,21 @@ export interface HubsyncWorker {
   shutdown(): void;
 }
 
+/** Bundles workflows/ in a child process (see bundle-workflows.ts); resolves with the bundle's path. */
+async function bundleInChildProcess(): Promise<string> {
+  const out = path.join(os.tmpdir(), `hubsync-workflows-${process.pid}-${Date.now()}.js`);
+  await new Promise<void>((resolve, reject) => {
+    const child = fork(require.resolve('./bundle-workflows'), [out], { execArgv: ['--require', require.resolve('tsx/cjs')], stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bundling the workflow code failed (exit ${code})`))));
+  });
+  return out;
+}
+
 export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<HubsyncWorker> {
+  const bundlePath = opts.workflowBundle ? undefined : await bundleInChildProcess();
   const connection = await NativeConnection.connect({ address: opts.address });
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = opts.workflowBundle
-    ? { workflowBundle: opts.workflowBundle }
-    : { workflowsPath: require.resolve('../workflows') };
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle'> = { workflowBundle: opts.workflowBundle ?? { codePath: bundlePath as string } };
   try {
     const worker = await Worker.create({
       connection,
@@ -71,6 +84,9 @@ export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<H
   } catch (err) {
     await connection.close();
     throw err;
+  } finally {
+    // Worker.create has read the bundle; the file is not needed any more.
+    if (bundlePath) fs.rmSync(bundlePath, { force: true });
   }
 }
 

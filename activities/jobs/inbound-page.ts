@@ -94,6 +94,12 @@ export async function fetchInboundByIds(conn: Connection, config: JobConfig, ids
   }
 }
 
+/** The cursor after a page: the (SystemModstamp, Id) of its last record, or `cursor` for an empty page. */
+export function cursorAfter(records: CrmRecord[], cursor: SyncCursor): SyncCursor {
+  const last = records[records.length - 1];
+  return last ? { modifiedAt: crmDateTimeToIso(last['SystemModstamp']), lastId: String(last['Id']) } : cursor;
+}
+
 export interface PageOutcome {
   stats: RunStats;
   nextCursor: SyncCursor;
@@ -146,7 +152,7 @@ export async function writeInboundPage(
   const { config } = job;
   const entity = JOB_KIND_INFO[config.kind].entity;
   const last = records[records.length - 1];
-  const nextCursor: SyncCursor = last && run.advanceCursor ? { modifiedAt: crmDateTimeToIso(last['SystemModstamp']), lastId: String(last['Id']) } : cursor;
+  const nextCursor = run.advanceCursor ? cursorAfter(records, cursor) : cursor;
 
   if (run.runId !== null) {
     const done = await pool.query<{ next_cursor: SyncCursor; result: RunStats }>('SELECT next_cursor, result FROM job_run_pages WHERE run_id = $1 AND page_no = $2', [run.runId, run.pageNo]);

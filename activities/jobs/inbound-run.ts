@@ -11,7 +11,8 @@ import type { SecretBox } from '../hub/secrets';
 import type { Pool } from '../hub/store';
 import { JOB_KIND_INFO } from '../mapping/job-kinds';
 import { addStats, emptyStats, START_CURSOR, type RunMode, type RunStats, type SyncCursor } from '../../workflows/definitions';
-import { countInbound, fetchInboundByIds, fetchInboundPage, PAGE_SIZE, writeInboundPage, type InboundJob } from './inbound-page';
+import type { CrmRecord } from '../mapping/engine';
+import { countInbound, cursorAfter, fetchInboundByIds, fetchInboundPage, PAGE_SIZE, writeInboundPage, type InboundJob } from './inbound-page';
 import { openSalesforceSession, type SalesforceSession } from './salesforce-session';
 import { validateJob } from './validate-job';
 
@@ -177,16 +178,28 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
       const lastPage = input.pageNo + input.maxPages;
       const job = await runJob(input.jobId, input.jobVersion);
       const { conn } = await session(job.connectionId);
+      // Only an earlier attempt can have committed pages (heartbeats are throttled, so the last one sent may
+      // lag behind): look them up until the first page that is not there, then stop looking.
+      let mayBeCommitted = resumed !== undefined || ctx.info.attempt > 1;
+      let prefetched: Promise<CrmRecord[]> | undefined;
       while (pageNo < lastPage) {
         ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
-        const committed = await deps.pool.query<{ next_cursor: SyncCursor; result: RunStats }>('SELECT next_cursor, result FROM job_run_pages WHERE run_id = $1 AND page_no = $2', [input.runId, pageNo]);
-        let outcome: { stats: RunStats; nextCursor: SyncCursor; size: number };
-        if (committed.rows[0]) {
-          // Committed by an earlier attempt that died before reporting it.
-          outcome = { stats: committed.rows[0].result, nextCursor: committed.rows[0].next_cursor, size: committed.rows[0].result.read };
-        } else {
-          const records = await fetchInboundPage(conn, job.config, cursor, pageSize);
+        let outcome: { stats: RunStats; nextCursor: SyncCursor; size: number } | undefined;
+        if (mayBeCommitted) {
+          const committed = await deps.pool.query<{ next_cursor: SyncCursor; result: RunStats }>('SELECT next_cursor, result FROM job_run_pages WHERE run_id = $1 AND page_no = $2', [input.runId, pageNo]);
+          if (committed.rows[0]) outcome = { stats: committed.rows[0].result, nextCursor: committed.rows[0].next_cursor, size: committed.rows[0].result.read };
+          else mayBeCommitted = false;
+        }
+        if (!outcome) {
+          const records = await (prefetched ?? fetchInboundPage(conn, job.config, cursor, pageSize));
+          prefetched = undefined;
           if (records.length === 0) return { cursor, pageNo, done: true, stats };
+          // The next page's query depends only on this page's last record: read it while this page is
+          // written, within this call's page budget (so every page read is a page written).
+          if (records.length === pageSize && pageNo + 1 < lastPage) {
+            prefetched = fetchInboundPage(conn, job.config, cursorAfter(records, cursor), pageSize);
+            prefetched.catch(() => undefined); // surfaces when awaited on the next page
+          }
           const written = await writeInboundPage(deps.pool, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: true }, records, cursor);
           outcome = { ...written, size: records.length };
         }
