@@ -48,6 +48,7 @@ import type { inboundJobWorkflow } from '../workflows';
 import { makeJobRunWorkflowId, TASK_QUEUE, type InboundRunResult, type RunStats } from '../workflows/definitions';
 import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY } from '../workflows/inbound-run';
 import { clearProxyVariables, loadEnv } from '../workers/env';
+import { stopChild } from '../workers/local/processes';
 import { freePort } from '../workers/local/ports';
 import { startThrowawayPostgres, type PostgresEndpoint } from '../workers/local/postgres';
 import { startDevServer, type TemporalEndpoint } from '../workers/local/temporal-server';
@@ -164,18 +165,8 @@ function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-function stopChild(child: ChildProcess, signal: NodeJS.Signals | 'ipc-exit', graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (signal === 'ipc-exit' && child.connected) child.send({ cmd: 'exit' });
-    else child.kill(signal === 'ipc-exit' ? 'SIGTERM' : signal);
-  });
-}
+/** Asks a child started with an IPC channel to exit by message (it then closes what it runs itself). */
+const askToExit = (child: ChildProcess) => (child.connected ? child.send({ cmd: 'exit' }) : child.kill('SIGTERM'));
 
 function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -281,7 +272,7 @@ async function startSandboxProcess(cleanup: Cleanup): Promise<Sandbox> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
-  cleanup.defer('the Salesforce sandbox', () => stopChild(child, 'ipc-exit', 10000));
+  cleanup.defer('the Salesforce sandbox', () => stopChild(child, { ask: askToExit, graceMs: 10000 }));
   const ready = await nextMessage<SandboxReady>(child, 'the sandbox process');
   const { url, clientId, clientSecret, refreshToken } = ready;
   return {
@@ -336,7 +327,7 @@ class WorkerProcess {
 
   /** SIGTERM: in-flight activities finish, then it exits (the worker's own grace is 30 s). */
   stop(): Promise<void> {
-    return stopChild(this.child, 'SIGTERM', 40000);
+    return stopChild(this.child, { graceMs: 40000 });
   }
 }
 
@@ -377,7 +368,7 @@ class BaselineProcess {
   }
 
   stop(): Promise<void> {
-    return stopChild(this.child, 'ipc-exit', 10000);
+    return stopChild(this.child, { ask: askToExit, graceMs: 10000 });
   }
 }
 

@@ -3,12 +3,13 @@
  * this module starts (`temporal server start-dev`), waits for until it really answers, and stops.
  * Either way the search attributes hubsync sets on its workflows are registered before use.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import { freePort, isListening } from './ports';
+import { stopChild } from './processes';
 import { ensureTemporalCli, TemporalCliUnavailableError, type ResolvedCli } from './temporal-cli';
 
 export interface TemporalEndpoint {
@@ -79,18 +80,6 @@ export async function waitForTemporal(
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`Temporal at ${address} did not answer within ${opts.timeoutMs / 1000} s: ${String(lastError ?? 'port not listening')}`);
-}
-
-function stopChild(child: ChildProcess, graceMs = 10000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 async function startWithCli(cli: ResolvedCli, opts: DevServerOptions): Promise<TemporalEndpoint> {
