@@ -38,8 +38,10 @@ export async function startJobRun(temporal: Client, pool: Pool, jobId: string, m
   const job = await getJob(pool, jobId);
   requireRunnable(job);
   const running = await pool.query<{ workflow_id: string }>(`SELECT workflow_id FROM job_runs WHERE job_id = $1 AND status = 'running'`, [jobId]);
-  if (running.rows[0]) {
-    throw new JobRunError(`Job '${jobId}' is already running (workflow ${running.rows[0].workflow_id}); runs of a job never overlap. Wait for it, or cancel it in the Temporal UI.`);
+  const other = running.rows[0];
+  // A run whose workflow has ended without recording it (terminated) does not count: the run releases it.
+  if (other && (await temporal.workflow.getHandle(other.workflow_id).describe()).status.name === 'RUNNING') {
+    throw new JobRunError(`Job '${jobId}' is already running (workflow ${other.workflow_id}); runs of a job never overlap. Wait for it, or cancel it in the Temporal UI.`);
   }
   try {
     return await temporal.workflow.start<typeof inboundJobWorkflow>('inboundJobWorkflow', {

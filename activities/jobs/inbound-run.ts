@@ -90,6 +90,23 @@ interface PagesHeartbeat {
 
 export function createInboundRunActivities(deps: InboundRunDeps) {
   const session = sessionCache(deps);
+
+  /**
+   * A run recorded as running whose workflow has ended without recording its end (terminated by an
+   * operator, or timed out) would block the job for ever: it is marked failed. True when one was released.
+   */
+  async function releaseEndedRun(jobId: string): Promise<boolean> {
+    const { rows } = await deps.pool.query<{ id: number; workflow_id: string }>(`SELECT id, workflow_id FROM job_runs WHERE job_id = $1 AND status = 'running'`, [jobId]);
+    const running = rows[0];
+    if (!running) return true;
+    const description = await Context.current().client.workflow.getHandle(running.workflow_id).describe();
+    if (description.status.name === 'RUNNING') return false;
+    await deps.pool.query(
+      `UPDATE job_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1 AND status = 'running'`,
+      [running.id, `the run's workflow ended (${description.status.name}) without recording its end; marked failed when the next run began`],
+    );
+    return true;
+  }
   const pageSize = deps.pageSize ?? PAGE_SIZE;
 
   async function runJob(jobId: string, version: number): Promise<InboundJob & { record: JobRecord }> {
@@ -110,17 +127,23 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
         const errors = validation.issues.filter((i) => i.severity === 'error').map((i) => `${i.message} (fix: ${i.fix})`);
         throw ApplicationFailure.nonRetryable(`Job '${job.id}' version ${job.version} does not validate, so it cannot run:\n- ${errors.join('\n- ')}`, 'JobValidationError');
       }
-      const { rows } = await deps.pool.query<{ id: number; job_version: number }>(
-        `INSERT INTO job_runs (job_id, job_version, workflow_id, mode, status) VALUES ($1, $2, $3, $4, 'running')
-         ON CONFLICT (workflow_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
-         RETURNING id, job_version`,
-        [job.id, job.version, input.workflowId, input.mode],
-      ).catch((err: unknown) => {
-        if ((err as { constraint?: string }).constraint === 'job_runs_one_running') {
+      const insertRun = () =>
+        deps.pool.query<{ id: number; job_version: number }>(
+          `INSERT INTO job_runs (job_id, job_version, workflow_id, mode, status) VALUES ($1, $2, $3, $4, 'running')
+           ON CONFLICT (workflow_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+           RETURNING id, job_version`,
+          [job.id, job.version, input.workflowId, input.mode],
+        );
+      let rows: Array<{ id: number; job_version: number }>;
+      try {
+        ({ rows } = await insertRun());
+      } catch (err) {
+        if ((err as { constraint?: string }).constraint !== 'job_runs_one_running') throw err;
+        if (!(await releaseEndedRun(job.id))) {
           throw ApplicationFailure.nonRetryable(`Job '${job.id}' is already running; two runs of a job never overlap. Wait for it, or cancel it in the Temporal UI.`, 'JobAlreadyRunning');
         }
-        throw err;
-      });
+        ({ rows } = await insertRun());
+      }
       const run = rows[0]!;
       let cursor = START_CURSOR;
       if (input.mode === 'incremental') {

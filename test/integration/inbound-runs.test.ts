@@ -314,6 +314,28 @@ describe('inbound runs', () => {
     await sf.admin('DELETE', '/__admin/faults');
   });
 
+  it('does not let a terminated run block the job', async () => {
+    await sf.admin('POST', '/__admin/faults', { kind: 'latency', method: 'GET', path: '/services/data/*/queryAll', latencyMs: 3000, count: 1 });
+    await withWorker(
+      pool,
+      async () => {
+        const stuck = await startJobRun(temporal, pool, job('accounts-inbound'), 'full');
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await pool.query(`SELECT 1 FROM job_runs WHERE workflow_id = $1 AND status = 'running'`, [stuck.workflowId]);
+          if (rows.length) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await stuck.terminate('operator terminated the run');
+        const next = await (await startJobRun(temporal, pool, job('accounts-inbound'), 'incremental')).result();
+        expect(next.runId).toBeGreaterThan(0);
+        const old = await pool.query<{ status: string; error: string }>('SELECT status, error FROM job_runs WHERE workflow_id = $1', [stuck.workflowId]);
+        expect(old.rows[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/ended \(TERMINATED\) without recording its end/) });
+      },
+      { secretBox: () => testSecretBox },
+    );
+    await sf.admin('DELETE', '/__admin/faults');
+  });
+
   it('creates a Temporal Schedule with overlap SKIP that runs the job (P2, T10)', async () => {
     const scheduleId = await scheduleJob(temporal, pool, job('accounts-inbound'), { every: '1h' });
     const handle = temporal.schedule.getHandle(scheduleId);
@@ -323,7 +345,7 @@ describe('inbound runs', () => {
     await withWorker(
       pool,
       async () => {
-        const runsBefore = (await pool.query('SELECT count(*)::int AS n FROM job_runs WHERE job_id = $1', [job('accounts-inbound')])).rows[0].n as number;
+        const runsBefore = (await pool.query(`SELECT count(*)::int AS n FROM job_runs WHERE job_id = $1 AND status = 'completed'`, [job('accounts-inbound')])).rows[0].n as number;
         await handle.trigger();
         for (let i = 0; i < 100; i++) {
           const done = await pool.query(`SELECT count(*)::int AS n FROM job_runs WHERE job_id = $1 AND status = 'completed'`, [job('accounts-inbound')]);
