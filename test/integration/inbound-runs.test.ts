@@ -314,6 +314,48 @@ describe('inbound runs', () => {
     await sf.admin('DELETE', '/__admin/faults');
   });
 
+  it('schedules, pauses, resumes and triggers from the CLI; enable is "save and sync" (T10, P2)', async () => {
+    const id = job('touchpoints-inbound');
+    const cliEnv = { ...sf.cliEnv };
+    await withWorker(
+      pool,
+      async () => {
+        await pool.query('UPDATE integration_jobs SET enabled = false WHERE id = $1', [id]);
+        const completedBefore = (await pool.query(`SELECT count(*)::int AS n FROM job_runs WHERE job_id = $1 AND status = 'completed'`, [id])).rows[0].n as number;
+        const enabled = await runCli(['job', 'enable', id, '--every', '2h'], cliEnv);
+        expect(enabled.stderr).toBe('');
+        expect(enabled.stdout).toMatch(/Enabled job 'in-sbx-touchpoints-inbound'[\s\S]*Scheduled: every 2h[\s\S]*Started run: workflow hubsync-job-in-sbx-touchpoints-inbound-manual-/);
+        expect((await pool.query('SELECT enabled FROM integration_jobs WHERE id = $1', [id])).rows[0].enabled).toBe(true);
+        const schedule = temporal.schedule.getHandle(`hubsync-schedule-${id}`);
+        expect((await schedule.describe()).spec.intervals?.[0]?.every).toBe(2 * 3600 * 1000);
+
+        expect((await runCli(['job', 'pause', id], cliEnv)).stdout).toContain(`Paused the schedule of job '${id}'.`);
+        expect((await schedule.describe()).state.paused).toBe(true);
+        expect((await runCli(['job', 'resume', id], cliEnv)).stdout).toContain(`Resumed the schedule of job '${id}'.`);
+        expect((await schedule.describe()).state.paused).toBe(false);
+
+        // The run enable started, then the triggered one: two more completed runs.
+        for (let i = 0; i < 100; i++) {
+          const n = (await pool.query(`SELECT count(*)::int AS n FROM job_runs WHERE job_id = $1 AND status <> 'running'`, [id])).rows[0].n as number;
+          if (n > completedBefore) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect((await runCli(['job', 'trigger', id], cliEnv)).stdout).toContain(`Triggered the schedule of job '${id}'.`);
+        for (let i = 0; i < 100; i++) {
+          const n = (await pool.query(`SELECT count(*)::int AS n FROM job_runs WHERE job_id = $1 AND status = 'completed'`, [id])).rows[0].n as number;
+          if (n >= completedBefore + 2) return;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        throw new Error('the enabled and triggered runs did not both complete');
+      },
+      { secretBox: () => testSecretBox },
+    );
+    const disabled = await runCli(['job', 'disable', id], cliEnv);
+    expect(disabled.stdout).toContain(`Disabled job '${id}'.`);
+    expect((await temporal.schedule.getHandle(`hubsync-schedule-${id}`).describe()).state.paused).toBe(true);
+    await temporal.schedule.getHandle(`hubsync-schedule-${id}`).delete();
+  });
+
   it('does not let a terminated run block the job', async () => {
     await sf.admin('POST', '/__admin/faults', { kind: 'latency', method: 'GET', path: '/services/data/*/queryAll', latencyMs: 3000, count: 1 });
     await withWorker(
