@@ -174,14 +174,19 @@ describe('connections and job configuration (CLI, Salesforce sandbox)', () => {
       await pool.query(
         `INSERT INTO tasks (account_id, title, status, priority, due_date, assignee_email, updated_at) VALUES
            ($1, 'Fresh hub task', 'Not Started', 'High', '2026-12-24', 'someone@example.com', now()),
-           ($1, 'Old hub task', 'Completed', 'Normal', NULL, NULL, now() - interval '45 days'),
-           ($2, 'Task of a hub-only account', 'Not Started', 'Normal', NULL, NULL, now() - interval '1 day')`,
+           ($1, 'Old hub task', 'Completed', 'Normal', NULL, 'old@example.com', now() - interval '45 days'),
+           ($2, 'Task of a hub-only account', 'Not Started', 'Normal', NULL, 'hub-only@example.com', now() - interval '1 day'),
+           ($1, 'Someone else''s task', 'Not Started', 'Normal', NULL, 'other@example.com', now())`,
         [matched, unmatched],
       );
+      // The outbound hub filter selects these tasks (the hub may hold many others).
+      const filter = await cli(['job', 'edit', `${CONNECTION}-tasks-outbound`, '--file', writeTemp({ hubFilter: { ownerEmails: ['someone@example.com', 'old@example.com', 'hub-only@example.com'] } })]);
+      expect(filter.stderr).toBe('');
       const result = await cli(['job', 'preview', `${CONNECTION}-tasks-outbound`, '--json']);
       expect(result.stderr).toBe('');
       const preview = JSON.parse(result.stdout) as { rows: Array<{ target: Record<string, unknown>; decision: { action: string; code?: string } }> };
       const byTitle = Object.fromEntries(preview.rows.map((r) => [String(r.target['Subject']), r]));
+      expect(Object.keys(byTitle).sort()).toEqual(['Fresh hub task', 'Old hub task', 'Task of a hub-only account']);
       expect(byTitle['Fresh hub task']).toMatchObject({
         decision: { action: 'create' },
         target: { Subject: 'Fresh hub task', Priority: 'High', ActivityDate: '2026-12-24', WhatId: crmAccount.Id, OwnerId: '<User with Email someone@example.com>' },
