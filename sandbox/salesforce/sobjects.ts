@@ -244,24 +244,27 @@ export function registerSObjectRoutes(router: Router, deps: SObjectDeps): void {
     return json(201, { id: record.id, success: true, errors: [], created: true });
   });
 
-  router.add('GET', `${base}/sobjects/:type/:field/:value`, (req) => {
+  /** The record a `:type/:field/:value` path names: 300 with the matches when several do, 404 when none. */
+  const byExternalId = (req: ApiRequest<{ type: string; field: string; value: string }>) => {
     const object = requireObject(store, req.params.type);
     const f = externalIdField(store, object, req.params.field);
     const matches = matchesByExternalId(store, object, f, coerceInput(f, req.params.value));
-    if (matches.length > 1) return multipleChoices(req.apiVersion, matches);
+    if (matches.length > 1) return { response: multipleChoices(req.apiVersion, matches) };
     const record = matches[0];
     if (!record) throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
-    return json(200, recordJson(store, record, req.apiVersion, parseFieldList(store, object, req.query.get('fields'))));
+    return { object, record };
+  };
+
+  router.add('GET', `${base}/sobjects/:type/:field/:value`, (req) => {
+    const found = byExternalId(req);
+    if ('response' in found) return found.response;
+    return json(200, recordJson(store, found.record, req.apiVersion, parseFieldList(store, found.object, req.query.get('fields'))));
   });
 
   router.add('DELETE', `${base}/sobjects/:type/:field/:value`, (req) => {
-    const object = requireObject(store, req.params.type);
-    const f = externalIdField(store, object, req.params.field);
-    const matches = matchesByExternalId(store, object, f, coerceInput(f, req.params.value));
-    if (matches.length > 1) return multipleChoices(req.apiVersion, matches);
-    const record = matches[0];
-    if (!record) throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
-    atomic(store, () => deleteRecord(dmlContext(deps, req), record));
+    const found = byExternalId(req);
+    if ('response' in found) return found.response;
+    atomic(store, () => deleteRecord(dmlContext(deps, req), found.record));
     return noContent();
   });
 

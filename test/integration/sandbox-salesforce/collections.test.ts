@@ -40,6 +40,20 @@ describe('Salesforce sandbox: upsert', () => {
     expect(row).toMatchObject({ Subject: 'jsforce 2', Hubsync_External_Id__c: 'hub 2 with spaces' });
   });
 
+  it('retrieves and deletes by external ID: 200 with ?fields=, 204, then 404; 300 when several match', async () => {
+    await rest(sandbox, 'PATCH', '/sobjects/Task/Hubsync_External_Id__c/by-ext-1', { Subject: 'Find me by external ID' });
+    const found = await rest(sandbox, 'GET', '/sobjects/Task/Hubsync_External_Id__c/by-ext-1?fields=Subject');
+    expect(found.status).toBe(200);
+    expect(found.body).toMatchObject({ attributes: { type: 'Task' }, Subject: 'Find me by external ID' });
+    expect((await rest(sandbox, 'DELETE', '/sobjects/Task/Hubsync_External_Id__c/by-ext-1')).status).toBe(204);
+    const gone = await rest(sandbox, 'GET', '/sobjects/Task/Hubsync_External_Id__c/by-ext-1');
+    expect(gone).toMatchObject({ status: 404, body: [{ errorCode: 'NOT_FOUND' }] });
+    await rest(sandbox, 'POST', '/sobjects/Account', { Name: 'Twin A', Legacy_Id__c: 'twin-get' });
+    await rest(sandbox, 'POST', '/sobjects/Account', { Name: 'Twin B', Legacy_Id__c: 'twin-get' });
+    expect((await rest(sandbox, 'GET', '/sobjects/Account/Legacy_Id__c/twin-get')).status).toBe(300);
+    expect((await rest(sandbox, 'DELETE', '/sobjects/Account/Legacy_Id__c/twin-get')).status).toBe(300);
+  });
+
   it('answers 300 with the matching records when the external ID matches several (jsforce: MULTIPLE_CHOICES)', async () => {
     const conn = connect(sandbox);
     const a = await conn.sobject('Account').create({ Name: 'Twin A', Legacy_Id__c: 'L-1' });
