@@ -8,6 +8,8 @@ COPY activities ./activities
 COPY bin ./bin
 COPY client ./client
 COPY db ./db
+COPY kernel ./kernel
+COPY local ./local
 COPY sandbox ./sandbox
 COPY workers ./workers
 COPY workflows ./workflows

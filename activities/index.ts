@@ -3,22 +3,26 @@
  * import this module as a type only: `proxyActivities<ReturnType<typeof createActivities>>()`.
  */
 import { Context } from '@temporalio/activity';
-import type { ProbeInput, ProbeResult } from '../workflows/definitions';
+import type { ProbeInput, ProbeResult } from '../kernel/runs';
+import { sessionCache } from './crm/sessions';
 import type { SecretBox } from './hub/secrets';
 import type { Pool } from './hub/store';
 import { createInboundRunActivities } from './jobs/inbound-run';
+import { createRunActivities } from './jobs/run';
 
 export interface ActivityDeps {
   pool: Pool;
   /** The key for connection secrets; resolved on first use, so a worker without one still serves probes. */
   secretBox: () => SecretBox;
-  /** Records per CRM page (default 2,000, Salesforce's maximum). */
+  /** Records per CRM page (default: the CRM's maximum). */
   pageSize?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const session = sessionCache(deps.pool, deps.secretBox);
   return {
-    ...createInboundRunActivities(deps),
+    ...createRunActivities({ pool: deps.pool, session }),
+    ...createInboundRunActivities({ pool: deps.pool, session, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) }),
     /** Writes (idempotently: upsert by probe ID) the probe row and returns what the database recorded. */
     async recordProbe(input: ProbeInput): Promise<ProbeResult> {
       const identity = Context.current().info.taskQueue + '@' + (process.env['HOSTNAME'] ?? 'local') + ':' + process.pid;

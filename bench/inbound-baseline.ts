@@ -1,7 +1,7 @@
 /**
  * Child process of bench/inbound.ts: the baseline, an inbound run without Temporal. The same page functions
  * the syncInboundPages activity calls (activities/jobs/inbound-page.ts), in one plain loop: fetch the page
- * after the cursor (jsforce, queryAll, 2,000 records), write it (map, match parents, batched upsert in one
+ * after the cursor (the connector's readPage: queryAll, 2,000 records), write it (map, match parents, batched upsert in one
  * transaction, cursor), until a page has fewer than 2,000 records. No run record, no page journal, no
  * heartbeats, no workflow.
  *
@@ -13,9 +13,12 @@
 import { getJob } from '../activities/hub/jobs';
 import { SecretBox } from '../activities/hub/secrets';
 import { createPool } from '../activities/hub/store';
-import { fetchInboundPage, PAGE_SIZE, writeInboundPage, type InboundJob } from '../activities/jobs/inbound-page';
-import { openSalesforceSession } from '../activities/jobs/salesforce-session';
-import { addStats, emptyStats, START_CURSOR } from '../workflows/definitions';
+import { openSession } from '../activities/crm/sessions';
+import { writeInboundPage } from '../activities/jobs/inbound-page';
+import type { InboundJob } from '../activities/jobs/page-plan';
+import { inboundReadSpec } from '../activities/mapping/engine';
+import { addStats, emptyStats } from '../kernel/stats';
+import { START_CURSOR } from '../kernel/cursors';
 import type { BaselineCommand, BaselineDone, BaselineMessage } from './inbound-ipc';
 
 function env(name: string): string {
@@ -29,7 +32,8 @@ const send = (message: BaselineMessage) => process.send?.(message);
 async function main(): Promise<void> {
   const pool = createPool(env('BENCH_DATABASE_URL'), { applicationName: 'hubsync-bench-baseline' });
   const box = new SecretBox(Buffer.from(env('HUBSYNC_SECRET_KEY'), 'base64'));
-  const { conn } = await openSalesforceSession(pool, box, env('BENCH_CONNECTION_ID'));
+  const session = await openSession(pool, box, env('BENCH_CONNECTION_ID'));
+  const pageSize = session.limits.pageSize;
 
   const run = async (jobId: string): Promise<BaselineDone> => {
     const started = performance.now();
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
     let writeMs = 0;
     for (let pageNo = 0; ; pageNo++) {
       const t0 = performance.now();
-      const records = await fetchInboundPage(conn, job.config, cursor, PAGE_SIZE);
+      const records = await session.readPage(inboundReadSpec(job.config), cursor, { pageSize, includeDeleted: true });
       const t1 = performance.now();
       fetches++;
       fetchMs += t1 - t0;
@@ -51,7 +55,7 @@ async function main(): Promise<void> {
       writeMs += performance.now() - t1;
       stats = addStats(stats, outcome.stats);
       cursor = outcome.nextCursor;
-      if (records.length < PAGE_SIZE) break;
+      if (records.length < pageSize) break;
     }
     return { type: 'done', jobId, ms: performance.now() - started, stats, fetches, fetchMs, writeMs };
   };

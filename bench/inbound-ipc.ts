@@ -1,5 +1,5 @@
 /** Messages between bench/inbound.ts and its child processes (inbound-sandbox.ts, inbound-baseline.ts). */
-import type { RunStats } from '../workflows/definitions';
+import type { RunStats } from '../kernel/stats';
 
 export interface SandboxReady {
   type: 'ready';

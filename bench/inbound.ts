@@ -5,7 +5,7 @@
  * For each size N it seeds N Tasks and their Accounts (N/100, at least 20) in a Salesforce sandbox and runs the
  * tasks-inbound job two ways, in the same run and in alternating order from one size to the next:
  *
- * - workflow: a real job run (startJobRun → inboundJobWorkflow) on a real `hubsync worker` process, against a
+ * - workflow: a real job run (HubsyncClient.startRun → inboundJobWorkflow) on a real `hubsync worker` process, against a
  *   Temporal dev server, the sandbox and PostgreSQL;
  * - baseline: the same work without Temporal, in a process of its own (bench/inbound-baseline.ts): the
  *   page functions the activity calls (fetchInboundPage, writeInboundPage) in one plain loop.
@@ -35,23 +35,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
-import { addSalesforceConnection } from '../activities/hub/connections';
-import { getJob } from '../activities/hub/jobs';
+import { addConnection } from '../activities/hub/connections';
 import { SecretBox } from '../activities/hub/secrets';
 import { createPool, migrate, type Pool } from '../activities/hub/store';
 import { createValidatedJob } from '../activities/jobs/configure';
-import { PAGE_SIZE } from '../activities/jobs/inbound-page';
+import { SALESFORCE_LIMITS } from '../activities/crm/salesforce/session';
 import { configFromTemplate } from '../activities/mapping/job-config';
-import { jobSearchAttributes, startJobRun } from '../client/job-runs';
+import { HubsyncClient, type JobRunHandle } from '../client/hubsync-client';
 import type { LoggedRequest } from '../sandbox/salesforce/request-log';
-import type { inboundJobWorkflow } from '../workflows';
-import { makeJobRunWorkflowId, TASK_QUEUE, type InboundRunResult, type RunStats } from '../workflows/definitions';
-import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY } from '../workflows/inbound-run';
-import { clearProxyVariables, loadEnv } from '../workers/env';
-import { stopChild } from '../workers/local/processes';
-import { freePort } from '../workers/local/ports';
-import { startThrowawayPostgres, type PostgresEndpoint } from '../workers/local/postgres';
-import { startDevServer, type TemporalEndpoint } from '../workers/local/temporal-server';
+import { type JobRunResult } from '../kernel/runs';
+import { type RunStats } from '../kernel/stats';
+import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY } from '../workflows/job-run';
+import { clearProxyVariables, loadEnv } from '../kernel/env';
+import { stopChild } from '../local/processes';
+import { freePort } from '../local/ports';
+import { startThrowawayPostgres, type PostgresEndpoint } from '../local/postgres';
+import { startDevServer } from '../local/temporal-server';
+import type { TemporalEndpoint } from '../workers/temporal';
 import type { BaselineCommand, BaselineDone, BaselineMessage, SandboxReady } from './inbound-ipc';
 
 // ---------------------------------------------------------------------------------------------- targets
@@ -78,6 +78,9 @@ const historyBound = (calls: number) => 4 + 6 * (calls + 2) + 1;
  * whether the peak levels off or keeps growing with N.
  */
 const RSS_GROWTH_TOLERANCE = 0.2;
+
+/** Salesforce's page size: one page is one API call. */
+const PAGE_SIZE = SALESFORCE_LIMITS.pageSize;
 
 const CONNECTION_ID = 'bench-sfdc';
 const ACCOUNTS_JOB = 'bench-accounts-inbound';
@@ -381,7 +384,7 @@ async function createHub(admin: pg.Client, serverUrl: string, name: string, box:
   const url = u.toString();
   await migrate(url);
   const pool = createPool(url, { max: 4, applicationName: 'hubsync-bench' });
-  await addSalesforceConnection(pool, box, { id: CONNECTION_ID, kind: 'salesforce', baseUrl: sandbox.url, ...sandbox.credentials });
+  await addConnection(pool, box, { id: CONNECTION_ID, kind: 'salesforce', baseUrl: sandbox.url, ...sandbox.credentials });
   // A `seed: 'none'` org has no custom fields: the accounts job maps the account key, name and owner only.
   const accounts = configFromTemplate('accounts-inbound');
   accounts.mapping = accounts.mapping.filter((r) => ['Id', 'Name', 'Owner.Email'].includes(r.crmField));
@@ -609,24 +612,17 @@ async function resultOrWorkerExit<T>(client: Client, worker: WorkerProcess, resu
   }
 }
 
-async function startTasksRun(ctx: Ctx, pool: Pool): Promise<WorkflowHandle<typeof inboundJobWorkflow>> {
-  if (ctx.opts.callsPerExecution === undefined) return startJobRun(ctx.client, pool, TASKS_JOB, 'full');
-  // As startJobRun, with a smaller execution size so continue-as-new happens within the run.
-  const job = await getJob(pool, TASKS_JOB);
-  return ctx.client.workflow.start<typeof inboundJobWorkflow>('inboundJobWorkflow', {
-    taskQueue: TASK_QUEUE,
-    workflowId: makeJobRunWorkflowId(TASKS_JOB, new Date()),
-    args: [{ jobId: TASKS_JOB, mode: 'full', callsPerExecution: ctx.opts.callsPerExecution }],
-    typedSearchAttributes: jobSearchAttributes(job),
-  });
+async function startTasksRun(ctx: Ctx, pool: Pool): Promise<JobRunHandle> {
+  // With --calls-per-execution, a smaller execution size so continue-as-new happens within the run.
+  return HubsyncClient.over(ctx.client, pool).startRun(TASKS_JOB, 'full', ctx.opts.callsPerExecution ? { callsPerExecution: ctx.opts.callsPerExecution } : {});
 }
 
 async function measureWorkflow(ctx: Ctx, pool: Pool, worker: WorkerProcess): Promise<WorkflowSide> {
   const sampler = new RssSampler(worker.pid);
   const cpu = cpuMeter(worker.pid, ctx.sandbox.pid);
   const started = performance.now();
-  let result: InboundRunResult;
-  let handle: WorkflowHandle<typeof inboundJobWorkflow>;
+  let result: JobRunResult;
+  let handle: JobRunHandle;
   let rss: RssSample;
   let ms: number;
   let cpuUsed: SideResult['cpu'];
@@ -698,7 +694,7 @@ async function benchSize(ctx: Ctx, n: number, index: number): Promise<SizeResult
 
   // Not measured: each side imports the accounts (parents for the tasks) with its own run.
   log(`N = ${int(n)}: importing the accounts on both sides...`);
-  const accountsRun = await startJobRun(ctx.client, wfHub.pool, ACCOUNTS_JOB, 'full');
+  const accountsRun = await HubsyncClient.over(ctx.client, wfHub.pool).startRun(ACCOUNTS_JOB, 'full');
   const wfAccounts = await resultOrWorkerExit(ctx.client, worker, () => accountsRun.result());
   const blAccounts = await baseline.run(ACCOUNTS_JOB);
   if (wfAccounts.stats.created !== accounts || blAccounts.stats.created !== accounts) {

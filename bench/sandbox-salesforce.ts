@@ -13,7 +13,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from 'jsforce';
-import { clearProxyVariables } from '../workers/env';
+import { clearProxyVariables } from '../kernel/env';
 
 const TARGET_ROWS_PER_S = 50_000;
 const TARGET_RSS_BYTES = 2 * 1024 ** 3;

@@ -3,14 +3,15 @@
  */
 import { Command } from 'commander';
 import { migrate } from '../activities/hub/store';
-import { ConfigurationError, loadEnv } from '../workers/env';
+import { loadEnv } from '../kernel/env';
+import { ConfigurationError } from '../kernel/errors';
 import { registerConnectionCommands } from './commands/connection';
 import { doctorCommand } from './commands/doctor';
 import { registerJobCommands } from './commands/job';
 import { registerSandboxCommands } from './commands/sandbox';
 import { startCommand } from './commands/start';
-import { workerCommand } from './commands/worker';
-import { readRuntimeInfo } from './runtime-file';
+import { workerCommand } from '../workers/main';
+import { readRuntimeInfo } from '../local/runtime-file';
 
 export function buildProgram(): Command {
   const program = new Command('hubsync')

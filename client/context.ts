@@ -3,18 +3,20 @@
  * secret box. Opened per command and closed when it ends.
  */
 import { Client, Connection } from '@temporalio/client';
+import { HubsyncClient } from './hubsync-client';
 import { createPool, type Pool } from '../activities/hub/store';
 import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
-import { ConfigurationError, loadEnv, type HubsyncEnv } from '../workers/env';
-import { readRuntimeInfo, type RuntimeInfo } from './runtime-file';
+import { loadEnv, type HubsyncEnv } from '../kernel/env';
+import { ConfigurationError } from '../kernel/errors';
+import { readRuntimeInfo, type RuntimeInfo } from '../local/runtime-file';
 
 export interface CommandContext {
   env: HubsyncEnv;
   runtime: RuntimeInfo | undefined;
   pool: Pool;
   secretBox(): SecretBox;
-  /** A Temporal client for the configured server (TEMPORAL_ADDRESS, else the running local stack). */
-  temporal(): Promise<Client>;
+  /** The typed client over the configured Temporal server (TEMPORAL_ADDRESS, else the running local stack). */
+  hubsync(): Promise<HubsyncClient>;
   /** Link to a workflow in the Temporal Web UI, when the local stack serves one. */
   uiLink(workflowId: string): string | undefined;
   close(): Promise<void>;
@@ -34,11 +36,11 @@ export function openContext(): CommandContext {
     runtime,
     pool,
     secretBox: () => (box ??= loadSecretBox(env)),
-    temporal: async () => {
+    hubsync: async () => {
       const address = env.TEMPORAL_ADDRESS ?? runtime?.temporal.address;
       if (!address) throw new ConfigurationError('No Temporal server: set TEMPORAL_ADDRESS, or start the local stack with `npm start` in another terminal.');
       connection ??= Connection.connect({ address, connectTimeout: 5000 });
-      return new Client({ connection: await connection, namespace });
+      return HubsyncClient.over(new Client({ connection: await connection, namespace }), pool);
     },
     uiLink: (workflowId) => (runtime?.temporal.uiUrl ? `${runtime.temporal.uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined),
     close: async () => {

@@ -4,16 +4,15 @@
  * enabled and scheduled every 15 minutes, and a first run of each (accounts first: tasks and touchpoints
  * need their parents matched). Existing connection and jobs are kept as they are (a second start reuses them).
  */
-import type { Client } from '@temporalio/client';
-import { addSalesforceConnection, listConnections } from '../activities/hub/connections';
+import { addConnection, listConnections } from '../activities/hub/connections';
 import { listJobs, setJobEnabled } from '../activities/hub/jobs';
 import type { SecretBox } from '../activities/hub/secrets';
 import type { Pool } from '../activities/hub/store';
 import { createValidatedJob } from '../activities/jobs/configure';
 import { configFromTemplate, type JobConfig } from '../activities/mapping/job-config';
-import type { JobKind } from '../activities/mapping/job-kinds';
+import type { JobKind } from '../kernel/job-kinds';
 import type { SalesforceSandboxHandle } from '../sandbox/salesforce';
-import { scheduleJob, startJobRun } from './job-runs';
+import type { HubsyncClient } from './hubsync-client';
 
 export const DEMO_CONNECTION = 'demo';
 export const DEMO_SCHEDULE = { every: '15m' } as const;
@@ -34,18 +33,18 @@ function demoConfig(kind: JobKind): JobConfig {
 export interface DemoDeps {
   pool: Pool;
   secretBox: SecretBox;
-  temporal: Client;
+  hubsync: HubsyncClient;
   sandbox: SalesforceSandboxHandle;
   log: (line: string) => void;
 }
 
 /** Creates what is missing, schedules the jobs, and returns a promise of the first runs (accounts, then the rest). */
 export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; firstRuns: Promise<void> }> {
-  const { pool, secretBox, temporal, sandbox, log } = deps;
+  const { pool, secretBox, hubsync, sandbox, log } = deps;
   const connections = await listConnections(pool);
   if (!connections.some((c) => c.id === DEMO_CONNECTION)) {
     const c = sandbox.credentials;
-    await addSalesforceConnection(pool, secretBox, { id: DEMO_CONNECTION, kind: 'salesforce', baseUrl: sandbox.url, clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken });
+    await addConnection(pool, secretBox, { id: DEMO_CONNECTION, kind: 'salesforce', baseUrl: sandbox.url, clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken });
     log(`Demo: added connection '${DEMO_CONNECTION}' to the Salesforce sandbox.`);
   }
   const existing = new Set((await listJobs(pool)).map((j) => j.id));
@@ -56,17 +55,15 @@ export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; first
       log(`Demo: created job '${id}' from the ${kind} template.`);
     }
     await setJobEnabled(pool, id, true);
-    await scheduleJob(temporal, pool, id, DEMO_SCHEDULE);
+    await hubsync.schedule(id, DEMO_SCHEDULE);
   }
   const jobs = DEMO_KINDS.map(demoJobId);
   const firstRuns = (async () => {
-    const accounts = await startJobRun(temporal, pool, demoJobId('accounts-inbound'), 'incremental');
-    const result = await accounts.result();
+    const result = await hubsync.runJob(demoJobId('accounts-inbound'), 'incremental');
     log(`Demo: ${demoJobId('accounts-inbound')} run ${result.runId} done (${result.stats.created} created, ${result.stats.updated} updated).`);
     await Promise.all(
       DEMO_KINDS.slice(1).map(async (kind) => {
-        const handle = await startJobRun(temporal, pool, demoJobId(kind), 'incremental');
-        const r = await handle.result();
+        const r = await hubsync.runJob(demoJobId(kind), 'incremental');
         log(`Demo: ${demoJobId(kind)} run ${r.runId} done (${r.stats.created} created, ${r.stats.updated} updated, ${Object.values(r.stats.skipped).reduce((a, b) => a + b, 0)} skipped, ${Object.values(r.stats.rejected).reduce((a, b) => a + b, 0)} rejected).`);
       }),
     );

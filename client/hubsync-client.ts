@@ -1,12 +1,61 @@
 /**
- * The typed client service code uses: one Temporal connection and one hub store pool. Later capabilities
- * (run job, schedules, write-back) are methods here, each starting the workflow with its definitions.
+ * HubsyncClient: the one typed door to hubsync for service code and the CLI (P4). It holds one Temporal
+ * client and one hub store pool, and starts every workflow by its function (never by a string) with the
+ * definitions from kernel/. Runs, schedules (P2), run history (T24) and the health probe live here; write-back
+ * will too.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type ScheduleDescription, type ScheduleSpec, type WorkflowHandle } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import { ConfigurationError, NotFoundError } from '../kernel/errors';
+import { makeJobRunWorkflowId, makeJobScheduleId, makeProbeWorkflowId, makeScheduledRunWorkflowId, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../kernel/ids';
+import { JOB_KIND_INFO, type Direction } from '../kernel/job-kinds';
+import type { JobRunInput, JobRunResult, ProbeResult, RunMode, RunProgress } from '../kernel/runs';
+import { getJob, type JobRecord } from '../activities/hub/jobs';
+import { alreadyRunning, listRuns, liveRun, type RunRecord } from '../activities/hub/runs';
 import { createPool, type Pool } from '../activities/hub/store';
-import { makeProbeWorkflowId, TASK_QUEUE, type ProbeResult } from '../workflows/definitions';
-import type { probeWorkflow } from '../workflows';
+import { inboundJobWorkflow, probeWorkflow } from '../workflows';
+import { progressQuery } from '../workflows/job-run';
+
+/** The workflow that runs a job of each direction; a direction without one cannot run yet. */
+const RUN_WORKFLOWS: Partial<Record<Direction, (input: JobRunInput) => Promise<JobRunResult>>> = {
+  inbound: inboundJobWorkflow,
+};
+
+export type JobRunHandle = WorkflowHandle<(input: JobRunInput) => Promise<JobRunResult>>;
+
+export type ScheduleRequest = { every: string } | { cron: string };
+
+/** Shortest and longest schedule intervals hubsync accepts. */
+export const MIN_INTERVAL_SECONDS = 60;
+
+/** Parses "15m", "1h", "30s", "1d" into a schedule interval; refuses anything under a minute. */
+export function parseEvery(every: string): string {
+  const match = /^(\d+)([smhd])$/.exec(every);
+  if (!match) throw new ConfigurationError(`--every takes a duration such as 15m, 1h or 1d, not '${every}'.`);
+  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  if (seconds < MIN_INTERVAL_SECONDS) throw new ConfigurationError(`--every ${every} is too frequent: schedule jobs at most once a minute.`);
+  return `${seconds}s`;
+}
+
+export function jobSearchAttributes(job: JobRecord): SearchAttributePair[] {
+  return [
+    { key: SEARCH_ATTRIBUTES.jobKind, value: job.kind },
+    { key: SEARCH_ATTRIBUTES.jobId, value: job.id },
+    { key: SEARCH_ATTRIBUTES.connectionId, value: job.connectionId },
+    { key: SEARCH_ATTRIBUTES.direction, value: JOB_KIND_INFO[job.kind].direction },
+  ];
+}
+
+function summary(job: JobRecord, mode: RunMode, trigger: string): string {
+  return `${job.kind} (${JOB_KIND_INFO[job.kind].feature}) run of job ${job.id} on connection ${job.connectionId}: ${mode}, ${trigger}`;
+}
+
+function runWorkflowOf(job: JobRecord): (input: JobRunInput) => Promise<JobRunResult> {
+  const workflow = RUN_WORKFLOWS[JOB_KIND_INFO[job.kind].direction];
+  if (!workflow) throw new ConfigurationError(`Job '${job.id}' is a ${job.kind} job; running outbound jobs is not available in this version of hubsync (inbound jobs are).`);
+  return workflow;
+}
 
 export interface HubsyncClientOptions {
   temporalAddress: string;
@@ -17,23 +66,135 @@ export interface HubsyncClientOptions {
 export class HubsyncClient {
   private constructor(
     readonly temporal: Client,
-    private readonly connection: Connection,
     readonly pool: Pool,
+    private readonly owned: { connection?: Connection; pool?: Pool },
   ) {}
 
+  /** Connects to Temporal and the hub store; close() releases both. */
   static async connect(opts: HubsyncClientOptions): Promise<HubsyncClient> {
     const connection = await Connection.connect({ address: opts.temporalAddress, connectTimeout: 5000 });
-    const temporal = new Client({ connection, namespace: opts.namespace ?? 'default' });
-    return new HubsyncClient(temporal, connection, createPool(opts.databaseUrl, { max: 4, applicationName: 'hubsync-client' }));
+    const pool = createPool(opts.databaseUrl, { max: 4, applicationName: 'hubsync-client' });
+    return new HubsyncClient(new Client({ connection, namespace: opts.namespace ?? 'default' }), pool, { connection, pool });
   }
 
+  /** A client over a Temporal client and pool the caller owns (and closes). */
+  static over(temporal: Client, pool: Pool): HubsyncClient {
+    return new HubsyncClient(temporal, pool, {});
+  }
+
+  private readonly workflowStatus = async (workflowId: string) => (await this.temporal.workflow.getHandle(workflowId).describe()).status.name;
+
+  // ------------------------------------------------------------------------------------------------- runs
+
+  /** Starts a run now (T10, T25). Refused while another run of the job is in progress (runs never overlap). */
+  async startRun(jobId: string, mode: RunMode, opts: { callsPerExecution?: number } = {}): Promise<JobRunHandle> {
+    const job = await getJob(this.pool, jobId);
+    const workflow = runWorkflowOf(job);
+    const other = await liveRun(this.pool, jobId, this.workflowStatus);
+    if (other) throw alreadyRunning(jobId, other.workflowId);
+    try {
+      return await this.temporal.workflow.start(workflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: makeJobRunWorkflowId(jobId, new Date()),
+        args: [{ jobId, mode, ...(opts.callsPerExecution ? { callsPerExecution: opts.callsPerExecution } : {}) }],
+        typedSearchAttributes: jobSearchAttributes(job),
+        staticSummary: summary(job, mode, 'started by hand'),
+        memo: { jobVersion: job.version },
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(jobId, makeJobRunWorkflowId(jobId, new Date()));
+      throw err;
+    }
+  }
+
+  /** Starts a run and waits for its result. */
+  async runJob(jobId: string, mode: RunMode): Promise<JobRunResult> {
+    return (await this.startRun(jobId, mode)).result();
+  }
+
+  /** What a run reports while it runs (its `progress` query). */
+  progress(handle: JobRunHandle): Promise<RunProgress> {
+    return handle.query(progressQuery);
+  }
+
+  /** Recent runs of a job, newest first, with their statistics and failures (T24). */
+  async runs(jobId: string, limit = 10): Promise<RunRecord[]> {
+    await getJob(this.pool, jobId);
+    return listRuns(this.pool, jobId, limit);
+  }
+
+  // -------------------------------------------------------------------------------------------- schedules
+
   /**
-   * Runs the end-to-end probe workflow: Temporal dispatches it to a worker, whose activity writes a row
-   * in the hub store. Resolves with what the worker recorded; rejects if no worker answers in time.
+   * Creates or replaces the job's Temporal Schedule (P2): incremental runs, overlap policy SKIP (a run that
+   * is still going when the next one is due makes the schedule skip that one).
+   */
+  async schedule(jobId: string, request: ScheduleRequest): Promise<string> {
+    const job = await getJob(this.pool, jobId);
+    const workflow = runWorkflowOf(job);
+    const scheduleId = makeJobScheduleId(jobId);
+    const spec: ScheduleSpec = 'every' in request ? { intervals: [{ every: parseEvery(request.every) }] } : { cronExpressions: [request.cron] };
+    const args: [JobRunInput] = [{ jobId, mode: 'incremental' }];
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: workflow,
+      taskQueue: TASK_QUEUE,
+      workflowId: makeScheduledRunWorkflowId(jobId),
+      args,
+      typedSearchAttributes: jobSearchAttributes(job),
+      staticSummary: summary(job, 'incremental', 'scheduled'),
+    };
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' };
+    try {
+      await this.temporal.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies }));
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      await this.temporal.schedule.create({ scheduleId, spec, action, policies, state: { note: `hubsync job ${jobId}` } });
+    }
+    return scheduleId;
+  }
+
+  private async withSchedule<T>(jobId: string, body: (handle: ReturnType<Client['schedule']['getHandle']>) => Promise<T>): Promise<T> {
+    const handle = this.temporal.schedule.getHandle(makeJobScheduleId(jobId));
+    try {
+      return await body(handle);
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError(`Job '${jobId}' has no schedule. Create one with \`hubsync job schedule ${jobId} --every 15m\`.`);
+      throw err;
+    }
+  }
+
+  pauseSchedule(jobId: string, note: string): Promise<void> {
+    return this.withSchedule(jobId, (h) => h.pause(note));
+  }
+
+  resumeSchedule(jobId: string, note: string): Promise<void> {
+    return this.withSchedule(jobId, (h) => h.unpause(note));
+  }
+
+  triggerSchedule(jobId: string): Promise<void> {
+    return this.withSchedule(jobId, (h) => h.trigger(ScheduleOverlapPolicy.SKIP));
+  }
+
+  /** The job's schedule as Temporal has it, or undefined when the job has none. */
+  async describeSchedule(jobId: string): Promise<ScheduleDescription | undefined> {
+    try {
+      return await this.temporal.schedule.getHandle(makeJobScheduleId(jobId)).describe();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- health
+
+  /**
+   * Runs the end-to-end probe workflow: Temporal dispatches it to a worker, whose activity writes a row in
+   * the hub store. Resolves with what the worker recorded; rejects if no worker answers in time.
    */
   async probe(opts: { requestedBy: string; timeoutMs?: number }): Promise<ProbeResult> {
     const probeId = randomUUID();
-    const handle = await this.temporal.workflow.start<typeof probeWorkflow>('probeWorkflow', {
+    const handle = await this.temporal.workflow.start(probeWorkflow, {
       taskQueue: TASK_QUEUE,
       workflowId: makeProbeWorkflowId(probeId),
       args: [{ probeId, requestedBy: opts.requestedBy }],
@@ -43,6 +204,6 @@ export class HubsyncClient {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.connection.close(), this.pool.end()]);
+    await Promise.allSettled([this.owned.connection?.close(), this.owned.pool?.end()]);
   }
 }

@@ -1,28 +1,36 @@
 /**
- * Translates CRM errors into Temporal's retry semantics in one place (ARCHITECTURE rule 5), instead of in
- * every activity: auth and configuration errors fail the activity for good with the CRM's reason (retrying
- * cannot fix them); rate limits retry after the CRM's hint; transient errors retry with the usual backoff.
+ * The one place where hubsync's errors meet Temporal's retry semantics (ARCHITECTURE rule 5): every
+ * HubsyncError an activity throws leaves it as an ApplicationFailure whose type names the error's kind
+ * (`hubsync.auth`, …), retryable or not by that kind (kernel/errors.ts RETRYABLE), with the CRM's retry hint
+ * when it gave one and the fix in the message. Anything else (a bug, a database hiccup) is left to Temporal's
+ * default: retried with the activity's backoff.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
-import { CrmError } from '../activities/crm/errors';
-import { ConnectionError } from '../activities/hub/connections';
-import { JobNotFoundError } from '../activities/hub/jobs';
-import { ConfigurationError } from './env';
+import { failureType, HubsyncError } from '../kernel/errors';
 
-export class CrmErrorInterceptor implements ActivityInboundCallsInterceptor {
+/** The message a failure carries: the error's own, then its fix. */
+export function messageWithFix(err: HubsyncError): string {
+  return err.fix ? `${err.message}\nfix: ${err.fix}` : err.message;
+}
+
+export function toApplicationFailure(err: HubsyncError): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: messageWithFix(err),
+    type: failureType(err.kind),
+    nonRetryable: !err.retryable,
+    details: [{ kind: err.kind, code: err.code ?? null, errorName: err.name }],
+    ...(err.retryable && err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}),
+    cause: err,
+  });
+}
+
+export class ErrorTranslationInterceptor implements ActivityInboundCallsInterceptor {
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     try {
       return await next(input);
     } catch (err) {
-      if (err instanceof CrmError) {
-        if (err.kind === 'auth' || err.kind === 'configuration') throw ApplicationFailure.create({ message: err.message, type: `Crm.${err.code}`, nonRetryable: true, cause: err });
-        if (err.kind === 'rate-limit') throw ApplicationFailure.create({ message: err.message, type: `Crm.${err.code}`, ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}), cause: err });
-        throw ApplicationFailure.create({ message: err.message, type: `Crm.${err.code}`, cause: err });
-      }
-      if (err instanceof ConfigurationError || err instanceof ConnectionError || err instanceof JobNotFoundError) {
-        throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, cause: err });
-      }
+      if (err instanceof HubsyncError) throw toApplicationFailure(err);
       throw err;
     }
   }

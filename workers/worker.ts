@@ -10,9 +10,9 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
 import type { Pool } from '../activities/hub/store';
-import { loadEnv } from './env';
-import { CrmErrorInterceptor } from './interceptors';
-import { TASK_QUEUE } from '../workflows/definitions';
+import { loadEnv } from '../kernel/env';
+import { ErrorTranslationInterceptor } from './interceptors';
+import { TASK_QUEUE } from '../kernel/ids';
 
 export interface HubsyncWorkerOptions {
   address: string;
@@ -63,7 +63,7 @@ export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<H
         secretBox: opts.secretBox ?? memoize(() => loadSecretBox(loadEnv())),
         ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
       }),
-      interceptors: { activity: [() => ({ inbound: new CrmErrorInterceptor() })] },
+      interceptors: { activity: [() => ({ inbound: new ErrorTranslationInterceptor() })] },
       ...workflowSource,
       shutdownGraceTime: (opts.shutdownGraceTime ?? '30 seconds') as WorkerOptions['shutdownGraceTime'],
     });

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { ProbeInput, ProbeResult } from './definitions';
+import type { ProbeInput, ProbeResult } from '../kernel/runs';
 
 const { recordProbe } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',

@@ -1,24 +1,17 @@
 /**
- * The few kinds of CRM failure hubsync acts on differently (ARCHITECTURE rule 5). Each connector translates
- * its client library's errors into these; activities and workflows test with instanceof or `kind`.
+ * A failure the CRM (or the way to it) reported, translated by the connector from its client library's
+ * error into one of the kinds of kernel/errors.ts, with the CRM's own code and message kept.
  */
-export type CrmErrorKind = 'auth' | 'rate-limit' | 'transient' | 'record' | 'configuration';
+import { HubsyncError, type ErrorKind, type HubsyncErrorOptions } from '../../kernel/errors';
 
-export class CrmError extends Error {
+export type CrmErrorKind = Extract<ErrorKind, 'auth' | 'rate-limit' | 'transient' | 'record' | 'configuration' | 'not-found'>;
+
+export class CrmError extends HubsyncError {
   override readonly name: string = 'CrmError';
-  constructor(
-    readonly kind: CrmErrorKind,
-    /** The CRM's own code, e.g. INVALID_SESSION_ID, REQUEST_LIMIT_EXCEEDED, MALFORMED_QUERY. */
-    readonly code: string,
-    message: string,
-    /** How long the CRM asks us to wait, when it says. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
+  override readonly code: string;
 
-  /** Whether retrying the same call later can succeed. */
-  get retryable(): boolean {
-    return this.kind === 'rate-limit' || this.kind === 'transient';
+  constructor(kind: CrmErrorKind, code: string, message: string, opts: Omit<HubsyncErrorOptions, 'code'> = {}) {
+    super(kind, message, { ...opts, code });
+    this.code = code;
   }
 }

@@ -41,3 +41,15 @@ export function findRelationship(object: CrmObjectDescribe, relationship: string
   const wanted = relationship.toLowerCase();
   return object.fields.find((f) => f.type === 'reference' && f.relationshipName?.toLowerCase() === wanted);
 }
+
+export type IssueSeverity = 'error' | 'warning';
+
+/** One problem found validating a job (its mapping, its filter): what is wrong, where, and the fix (T9). */
+export interface ValidationIssue {
+  severity: IssueSeverity;
+  code: string;
+  /** 1-based mapping row, when the issue is about one row. */
+  row?: number;
+  message: string;
+  fix: string;
+}

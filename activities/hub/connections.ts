@@ -1,39 +1,19 @@
 /**
- * CRM connections: a named CRM org (kind, base URL, OAuth client) whose secrets are stored encrypted
- * (see secrets.ts). Listing never decrypts; only `loadConnectionWithSecrets` does, at call time, in
- * activities and CLI commands that talk to the CRM.
+ * CRM connections: a named CRM org (kind, base URL, settings) whose secrets are stored encrypted (see
+ * secrets.ts). What a connection takes is its connector's schema (crm/<kind>/). Listing never decrypts;
+ * only `loadConnection` does, at call time, for the code that opens a CRM session.
  */
 import { z } from 'zod';
-import { CrmError } from '../crm/errors';
-import type { SalesforceConnectionInfo } from '../crm/salesforce/client';
+import { ConfigurationError, ConflictError, NotFoundError } from '../../kernel/errors';
+import { CONNECTION_KINDS, type ConnectionKind } from '../../kernel/job-kinds';
+import type { StoredConnectionParts } from '../crm/connector';
+import { connectorFor } from '../crm';
 import type { SecretBox } from './secrets';
 import type { Pool } from './store';
 
-export const CONNECTION_KINDS = ['salesforce', 'hubspot', 'dynamics'] as const;
-export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
-
 const SlugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes (e.g. acme-prod)');
 
-export const NewSalesforceConnectionSchema = z
-  .object({
-    id: SlugSchema,
-    kind: z.literal('salesforce'),
-    baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be the org URL, e.g. https://acme.my.salesforce.com' }),
-    loginUrl: z.url({ protocol: /^https?$/ }).optional(),
-    apiVersion: z.string().regex(/^\d+\.0$/, 'apiVersion looks like 62.0').optional(),
-    clientId: z.string().min(1, 'clientId (the connected app consumer key) is required'),
-    clientSecret: z.string().min(1).optional(),
-    refreshToken: z.string().min(1).optional(),
-    username: z.string().min(1).optional(),
-    password: z.string().min(1).optional(),
-  })
-  .strict()
-  .refine((c) => c.refreshToken || (c.username && c.password) || c.clientSecret, {
-    message: 'give a refreshToken, or a username and password, or a clientSecret (client credentials)',
-  })
-  .refine((c) => !c.username === !c.password, { message: 'username and password go together' });
-
-export type NewSalesforceConnection = z.infer<typeof NewSalesforceConnectionSchema>;
+const ConnectionHeadSchema = z.looseObject({ id: SlugSchema, kind: z.enum(CONNECTION_KINDS) });
 
 export interface ConnectionSummary {
   id: string;
@@ -46,8 +26,10 @@ export interface ConnectionSummary {
   updatedAt: string;
 }
 
-export class ConnectionError extends Error {
-  override readonly name = 'ConnectionError';
+/** A connection with its secrets decrypted, for the code that calls the CRM. Never log it. */
+export interface ConnectionWithSecrets extends StoredConnectionParts {
+  id: string;
+  kind: ConnectionKind;
 }
 
 interface ConnectionRow {
@@ -67,30 +49,34 @@ function summary(row: ConnectionRow): ConnectionSummary {
   return { id: row.id, kind: row.kind, baseUrl: row.base_url, settings, secretNames, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
+function refuse(issues: z.core.$ZodIssue[]): never {
+  throw new ConfigurationError(`Invalid connection:\n${issues.map((i) => `  - ${i.path.join('.') || 'connection'}: ${i.message}`).join('\n')}`);
+}
+
+/** Validates input against its kind's connector; the parts to store. Nothing is written. */
+export function parseNewConnection(input: unknown): { id: string; kind: ConnectionKind; stored: StoredConnectionParts } {
+  const head = ConnectionHeadSchema.safeParse(input);
+  if (!head.success) refuse(head.error.issues);
+  const { id, kind, ...rest } = head.data;
+  const connector = connectorFor(kind);
+  const parsed = connector.connectionSchema.safeParse(rest);
+  if (!parsed.success) refuse(parsed.error.issues);
+  return { id, kind, stored: connector.toStored(parsed.data) };
+}
+
 /** Validates and stores a new connection; refuses an existing ID. Nothing is written on refusal. */
-export async function addSalesforceConnection(pool: Pool, box: SecretBox, input: unknown): Promise<ConnectionSummary> {
-  const parsed = NewSalesforceConnectionSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConnectionError(`Invalid connection:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.') || 'connection'}: ${i.message}`).join('\n')}`);
-  }
-  const c = parsed.data;
-  const secrets = Object.fromEntries(Object.entries({ clientSecret: c.clientSecret, refreshToken: c.refreshToken, password: c.password }).filter(([, v]) => v !== undefined));
-  const settings = {
-    loginUrl: c.loginUrl ?? c.baseUrl,
-    clientId: c.clientId,
-    ...(c.apiVersion ? { apiVersion: c.apiVersion } : {}),
-    ...(c.username ? { username: c.username } : {}),
-    secretNames: Object.keys(secrets),
-  };
+export async function addConnection(pool: Pool, box: SecretBox, input: unknown): Promise<ConnectionSummary> {
+  const { id, kind, stored } = parseNewConnection(input);
+  const settings = { ...stored.settings, secretNames: Object.keys(stored.secrets) };
   const { rows } = await pool.query<ConnectionRow>(
     `INSERT INTO crm_connections (id, kind, base_url, settings, secrets_ciphertext, secrets_key_id)
-     VALUES ($1, 'salesforce', $2, $3, $4, $5)
+     VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (id) DO NOTHING
      RETURNING *`,
-    [c.id, c.baseUrl.replace(/\/+$/, ''), settings, box.encrypt(secrets), box.keyId],
+    [id, kind, stored.baseUrl, settings, box.encrypt(stored.secrets), box.keyId],
   );
   const row = rows[0];
-  if (!row) throw new ConnectionError(`A connection '${c.id}' exists already. Pick another ID, or remove it first (\`hubsync connection remove ${c.id}\`).`);
+  if (!row) throw new ConflictError(`A connection '${id}' exists already. Pick another ID, or remove it first (\`hubsync connection remove ${id}\`).`);
   return summary(row);
 }
 
@@ -104,7 +90,7 @@ async function fetchRow(pool: Pool, id: string): Promise<ConnectionRow> {
   const row = rows[0];
   if (!row) {
     const known = (await pool.query<{ id: string }>('SELECT id FROM crm_connections ORDER BY id')).rows.map((r) => r.id);
-    throw new ConnectionError(`Unknown connection '${id}'. ${known.length ? `Known: ${known.join(', ')}.` : 'There are none yet:'} Add one with \`hubsync connection add\`.`);
+    throw new NotFoundError(`Unknown connection '${id}'. ${known.length ? `Known: ${known.join(', ')}.` : 'There are none yet:'} Add one with \`hubsync connection add\`.`);
   }
   return row;
 }
@@ -113,22 +99,11 @@ export async function getConnection(pool: Pool, id: string): Promise<ConnectionS
   return summary(await fetchRow(pool, id));
 }
 
-/** The connection with its secrets decrypted, for the code that calls the CRM. Never log the result. */
-export async function loadSalesforceConnection(pool: Pool, box: SecretBox, id: string): Promise<SalesforceConnectionInfo> {
+/** The connection with its secrets decrypted, for the code that opens a CRM session. Never log the result. */
+export async function loadConnection(pool: Pool, box: SecretBox, id: string): Promise<ConnectionWithSecrets> {
   const row = await fetchRow(pool, id);
-  if (row.kind !== 'salesforce') throw new CrmError('configuration', 'WRONG_KIND', `connection '${id}' is a ${row.kind} connection, not Salesforce`);
-  const settings = row.settings as { loginUrl: string; clientId: string; apiVersion?: string; username?: string };
-  return {
-    id: row.id,
-    baseUrl: row.base_url,
-    settings: {
-      loginUrl: settings.loginUrl,
-      clientId: settings.clientId,
-      ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}),
-      ...(settings.username ? { username: settings.username } : {}),
-    },
-    secrets: box.decrypt(row.secrets_ciphertext, row.secrets_key_id),
-  };
+  const { secretNames: _names, ...settings } = row.settings;
+  return { id: row.id, kind: row.kind, baseUrl: row.base_url, settings, secrets: box.decrypt<Record<string, string>>(row.secrets_ciphertext, row.secrets_key_id) };
 }
 
 /** Removes a connection; refused while jobs use it (their history would lose its meaning). */
@@ -136,7 +111,7 @@ export async function removeConnection(pool: Pool, id: string): Promise<void> {
   await fetchRow(pool, id);
   const jobs = await pool.query<{ id: string }>('SELECT id FROM integration_jobs WHERE connection_id = $1 ORDER BY id', [id]);
   if (jobs.rows.length > 0) {
-    throw new ConnectionError(`Connection '${id}' is used by job(s) ${jobs.rows.map((r) => r.id).join(', ')}. Delete those jobs first (\`hubsync job delete <job>\`).`);
+    throw new ConflictError(`Connection '${id}' is used by job(s) ${jobs.rows.map((r) => r.id).join(', ')}. Delete those jobs first (\`hubsync job delete <job>\`).`);
   }
   await pool.query('DELETE FROM crm_connections WHERE id = $1', [id]);
 }

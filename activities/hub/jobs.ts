@@ -4,7 +4,7 @@
  * can look up) exactly the configuration it used.
  */
 import { JOB_ID_PATTERN, parseJobConfig, type JobConfig } from '../mapping/job-config';
-import type { JobKind } from '../mapping/job-kinds';
+import type { JobKind } from '../../kernel/job-kinds';
 import { withTransaction, type Pool } from './store';
 
 export interface JobRecord {

@@ -7,7 +7,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigurationError, type HubsyncEnv } from '../../workers/env';
+import { type HubsyncEnv } from '../../kernel/env';
+import { ConfigurationError } from '../../kernel/errors';
 
 const FORMAT_VERSION = 1;
 const IV_BYTES = 12;

@@ -3,12 +3,9 @@
  * applied by node-pg-migrate, which records them in the `pgmigrations` table and takes an advisory lock,
  * so concurrent start-ups do not apply a migration twice).
  */
-import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
-import { PROJECT_ROOT } from '../../workers/env';
-
-export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'db', 'migrations');
+import { MIGRATIONS_DIR } from '../../kernel/paths';
 
 // timestamptz and date come back as ISO strings, not Date objects: they cross the Temporal boundary as
 // JSON, and `date` columns must not shift with the process time zone.

@@ -6,7 +6,7 @@
 import type { InboundExisting } from '../mapping/decide';
 import type { HubRecordForOutbound, HubValue } from '../mapping/engine';
 import type { HubFilter } from '../mapping/job-config';
-import type { HubEntity } from '../mapping/job-kinds';
+import type { HubEntity } from '../../kernel/job-kinds';
 import type { Pool } from './store';
 
 export const ENTITY_TABLE: Record<HubEntity, string> = {

@@ -3,28 +3,30 @@
  * (zod, then against the CRM's describe, then the filter by the CRM itself) is refused with every problem,
  * its row and its fix, and nothing is written (T9).
  */
-import { ConnectionError } from '../hub/connections';
+import { HubsyncError } from '../../kernel/errors';
+import type { CrmSession } from '../crm/connector';
+import { openSession } from '../crm/sessions';
 import { createJob, getJob, setJobEnabled, updateJobConfig, type JobRecord } from '../hub/jobs';
 import type { SecretBox } from '../hub/secrets';
 import type { Pool } from '../hub/store';
 import { applyJobEdit } from '../mapping/edit';
 import { parseJobConfig, type JobConfig } from '../mapping/job-config';
-import { openSalesforceSession, type SalesforceSession } from './salesforce-session';
 import { validateJob, type JobValidation } from './validate-job';
 
-export class JobValidationError extends Error {
+export class JobValidationError extends HubsyncError {
   override readonly name = 'JobValidationError';
   constructor(readonly validation: JobValidation) {
     const errors = validation.issues.filter((i) => i.severity === 'error');
-    super(`Job '${validation.jobId}' does not validate; nothing was saved:\n${errors.map((i) => `  - ${i.message}\n    fix: ${i.fix}`).join('\n')}`);
+    super('configuration', `Job '${validation.jobId}' does not validate; nothing was saved:\n${errors.map((i) => `  - ${i.message}\n    fix: ${i.fix}`).join('\n')}`);
   }
 }
 
-async function session(pool: Pool, box: SecretBox, jobId: string, connectionId: string): Promise<SalesforceSession> {
+/** A session for the job's connection; a refusal (unknown connection, bad credentials) names the job. */
+async function session(pool: Pool, box: SecretBox, jobId: string, connectionId: string): Promise<CrmSession> {
   try {
-    return await openSalesforceSession(pool, box, connectionId);
+    return await openSession(pool, box, connectionId);
   } catch (err) {
-    if (err instanceof ConnectionError) throw new ConnectionError(`Job '${jobId}': ${err.message}`);
+    if (err instanceof HubsyncError) throw new HubsyncError(err.kind, `Job '${jobId}': ${err.message}`, { ...(err.code ? { code: err.code } : {}), ...(err.fix ? { fix: err.fix } : {}), cause: err });
     throw err;
   }
 }

@@ -1,114 +1,31 @@
 /**
- * One page of an inbound run (P1): read up to 2,000 CRM records after the cursor, map them, decide each
- * one (decide.ts), and write the page — hub records, record links, parked and rejected records, deletions,
- * the job's cursor and the page's result — in one transaction. The activity and the benchmark baseline
- * both call these functions; Temporal only adds durability around them.
- *
- * Paging is by keyset, `(SystemModstamp, Id) > cursor` ordered the same way, rather than by query locator:
- * each page is an independent query (locators expire, and a resumed run needs no server-side state), and
- * records sharing a timestamp at a page or run boundary are never skipped (T29). The query goes through
- * queryAll, so records deleted in the CRM come back with IsDeleted = true and are deleted in the hub (T19).
+ * Writing one page of an inbound run (P1): the page's plan (page-plan.ts) written — hub records, record links,
+ * parked and rejected records, deletions, the job's cursor and the page's result — in one transaction. The
+ * activity and the benchmark baseline both call this; Temporal only adds durability around it. Records
+ * deleted in the CRM come with `deleted` set and are deleted in the hub (T19).
  */
 import type { PoolClient } from 'pg';
-import type { Connection } from 'jsforce';
-import { toCrmError } from '../crm/salesforce/client';
-import { decideInbound, type Decision } from '../mapping/decide';
-import { crmDateTimeToIso, inboundSelectFields, mapInbound, type CrmRecord, type HubValue, type InboundMapped, type InboundMapProblem } from '../mapping/engine';
-import { andConditions } from '../mapping/filter';
+import type { SyncCursor } from '../../kernel/cursors';
+import { JOB_KIND_INFO, type HubEntity } from '../../kernel/job-kinds';
+import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
+import type { CrmRecord } from '../crm/connector';
+import { advanceCursor, committedPage, recordPage } from '../hub/runs';
+import { withTransaction, type Pool } from '../hub/store';
+import { ENTITY_TABLE } from '../hub/sync-lookups';
+import type { HubValue } from '../mapping/engine';
 import { findHubField, type HubFieldType } from '../mapping/hub-fields';
 import type { JobConfig } from '../mapping/job-config';
-import { JOB_KIND_INFO, type HubEntity } from '../mapping/job-kinds';
-import { addStats, emptyStats, type RunStats, type SyncCursor } from '../../workflows/definitions';
-import { ENTITY_TABLE, findInboundExisting, matchParents } from '../hub/sync-lookups';
-import { withTransaction, type Pool } from '../hub/store';
+import { planInboundPage, type InboundJob, type PlannedRecord } from './page-plan';
 
-/** Salesforce's largest query batch; one page is one API call. */
-export const PAGE_SIZE = 2000;
-
-export interface InboundJob {
-  jobId: string;
-  connectionId: string;
-  config: JobConfig;
-}
-
-/** SOQL datetime literal; Salesforce datetimes have whole seconds. */
-function soqlDateTime(iso: string): string {
-  return iso.replace(/\.000Z$/, 'Z');
-}
-
-function soqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/**
- * The job's filter AND "after the cursor": (SystemModstamp, Id) > (cursor.modifiedAt, cursor.lastId), or
- * SystemModstamp >= cursor.modifiedAt for a cursor without an Id (the start of an incremental run).
- */
-function pageWhere(config: JobConfig, cursor: SyncCursor): string | undefined {
-  let after: string | undefined;
-  if (cursor.modifiedAt && cursor.lastId) {
-    after = `SystemModstamp > ${soqlDateTime(cursor.modifiedAt)} OR (SystemModstamp = ${soqlDateTime(cursor.modifiedAt)} AND Id > ${soqlString(cursor.lastId)})`;
-  } else if (cursor.modifiedAt) {
-    after = `SystemModstamp >= ${soqlDateTime(cursor.modifiedAt)}`;
-  }
-  return andConditions([config.filter, after]);
-}
-
-export function inboundPageSoql(config: JobConfig, cursor: SyncCursor, pageSize = PAGE_SIZE): string {
-  const fields = [...inboundSelectFields(config), 'IsDeleted'];
-  const where = pageWhere(config, cursor);
-  return `SELECT ${fields.join(', ')} FROM ${config.crmObject}${where ? ` WHERE ${where}` : ''} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${pageSize}`;
-}
-
-/** How many records a run will read from the cursor on (one API call; for progress, not for logic). */
-export async function countInbound(conn: Connection, config: JobConfig, cursor: SyncCursor): Promise<number> {
-  const where = pageWhere(config, cursor);
-  try {
-    const result = await conn.query(`SELECT COUNT() FROM ${config.crmObject}${where ? ` WHERE ${where}` : ''}`, { scanAll: true });
-    return result.totalSize;
-  } catch (err) {
-    throw toCrmError(err, `counting ${config.crmObject} records`);
-  }
-}
-
-/** One page of records after the cursor, deleted ones included (queryAll). */
-export async function fetchInboundPage(conn: Connection, config: JobConfig, cursor: SyncCursor, pageSize = PAGE_SIZE): Promise<CrmRecord[]> {
-  try {
-    const result = await conn.query<CrmRecord>(inboundPageSoql(config, cursor, pageSize), { scanAll: true, autoFetch: false });
-    return result.records;
-  } catch (err) {
-    throw toCrmError(err, `reading ${config.crmObject} records`);
-  }
-}
-
-/** Records by CRM Id (parked and rejected records coming back, T26 and T28), deleted ones included. */
-export async function fetchInboundByIds(conn: Connection, config: JobConfig, ids: string[]): Promise<CrmRecord[]> {
-  if (ids.length === 0) return [];
-  const fields = [...inboundSelectFields(config), 'IsDeleted'];
-  const where = andConditions([config.filter, `Id IN (${ids.map(soqlString).join(', ')})`]);
-  try {
-    const result = await conn.query<CrmRecord>(`SELECT ${fields.join(', ')} FROM ${config.crmObject} WHERE ${where}`, { scanAll: true, autoFetch: true, maxFetch: ids.length + 1 });
-    return result.records;
-  } catch (err) {
-    throw toCrmError(err, `reading ${config.crmObject} records by Id`);
-  }
-}
-
-/** The cursor after a page: the (SystemModstamp, Id) of its last record, or `cursor` for an empty page. */
+/** The cursor after a page: the (stamp, ID) of its last record, or `cursor` for an empty page. */
 export function cursorAfter(records: CrmRecord[], cursor: SyncCursor): SyncCursor {
   const last = records[records.length - 1];
-  return last ? { modifiedAt: crmDateTimeToIso(last['SystemModstamp']), lastId: String(last['Id']) } : cursor;
+  return last ? { modifiedAt: last.modifiedAt, lastId: last.id } : cursor;
 }
 
 export interface PageOutcome {
   stats: RunStats;
   nextCursor: SyncCursor;
-}
-
-interface Planned {
-  mapped: InboundMapped;
-  decision: Decision;
-  parentAccountId: number | undefined;
 }
 
 const count = (bucket: Record<string, number>, key: string) => {
@@ -155,25 +72,15 @@ export async function writeInboundPage(
   const nextCursor = run.advanceCursor ? cursorAfter(records, cursor) : cursor;
 
   if (run.runId !== null) {
-    const done = await pool.query<{ next_cursor: SyncCursor; result: RunStats }>('SELECT next_cursor, result FROM job_run_pages WHERE run_id = $1 AND page_no = $2', [run.runId, run.pageNo]);
-    if (done.rows[0]) return { stats: done.rows[0].result, nextCursor: done.rows[0].next_cursor };
+    const done = await committedPage(pool, run.runId, run.pageNo);
+    if (done) return done;
   }
 
   const stats = emptyStats();
   stats.pages = 1;
   stats.read = records.length;
-  const live = records.filter((r) => r['IsDeleted'] !== true);
-  const deletedIds = records.filter((r) => r['IsDeleted'] === true).map((r) => String(r['Id']));
-
-  const mappedAll: Array<{ mapped: InboundMapped; problems: InboundMapProblem[] }> = live.map((r) => mapInbound(config, r));
-  const parents = config.parentObject
-    ? await matchParents(pool, job.connectionId, config.parentObject, mappedAll.map((m) => m.mapped.parentCrmId).filter((id): id is string => Boolean(id)))
-    : new Map<string, number>();
-  const existing = await findInboundExisting(pool, entity, job.connectionId, config.crmObject, mappedAll.map((m) => m.mapped));
-  const planned: Planned[] = mappedAll.map(({ mapped, problems }) => {
-    const parentAccountId = mapped.parentCrmId ? parents.get(mapped.parentCrmId) : undefined;
-    return { mapped, parentAccountId, decision: decideInbound(config, mapped, problems, { parentAccountId, existing: existing.get(mapped.externalId) }) };
-  });
+  const deletedIds = records.filter((r) => r.deleted).map((r) => r.id);
+  const planned = await planInboundPage(pool, job, records.filter((r) => !r.deleted));
 
   await withTransaction(pool, async (client) => {
     const toWrite = planned.filter((p) => p.decision.action === 'create' || p.decision.action === 'update');
@@ -190,10 +97,7 @@ export async function writeInboundPage(
     await recordOutcomes(client, job, run.runId, planned, written.map((w) => w.crmId));
     stats.deleted = await deleteInHub(client, job, entity, deletedIds);
     if (last && run.advanceCursor) await advanceCursor(client, job.jobId, nextCursor);
-    if (run.runId !== null) {
-      await client.query('INSERT INTO job_run_pages (run_id, page_no, next_cursor, result) VALUES ($1, $2, $3, $4)', [run.runId, run.pageNo, nextCursor, stats]);
-      await client.query('UPDATE job_runs SET stats = $2 WHERE id = $1', [run.runId, addStats(run.statsBefore, stats)]);
-    }
+    if (run.runId !== null) await recordPage(client, run.runId, { pageNo: run.pageNo, nextCursor, stats, runStats: addStats(run.statsBefore, stats) });
   });
   return { stats, nextCursor };
 }
@@ -207,7 +111,7 @@ interface Written {
 }
 
 /** Batch upsert of tasks / touchpoints by external ID (T13), through unnest arrays (one statement). */
-async function writeActivities(client: PoolClient, job: InboundJob, entity: HubEntity, rows: Planned[]): Promise<Written[]> {
+async function writeActivities(client: PoolClient, job: InboundJob, entity: HubEntity, rows: PlannedRecord[]): Promise<Written[]> {
   if (rows.length === 0) return [];
   const table = ENTITY_TABLE[entity];
   const columns = mappedColumns(job.config, entity);
@@ -242,7 +146,7 @@ function toSql(value: HubValue | undefined, type: HubFieldType): unknown {
 }
 
 /** T23/T27: the participants of each written touchpoint are replaced by the CRM's current ones. */
-async function writeParticipants(client: PoolClient, job: InboundJob, rows: Planned[], written: Written[]): Promise<void> {
+async function writeParticipants(client: PoolClient, job: InboundJob, rows: PlannedRecord[], written: Written[]): Promise<void> {
   const withParticipants = rows.map((r, i) => ({ r, w: written[i]! })).filter(({ r }) => r.mapped.participants !== undefined);
   if (withParticipants.length === 0) return;
   await client.query('DELETE FROM touchpoint_participants WHERE touchpoint_id = ANY($1)', [withParticipants.map(({ w }) => w.hubId)]);
@@ -257,7 +161,7 @@ async function writeParticipants(client: PoolClient, job: InboundJob, rows: Plan
 }
 
 /** Accounts (T1): the account row, then its attribute values and assignments with their source field. */
-async function writeAccounts(client: PoolClient, job: InboundJob, rows: Planned[]): Promise<Written[]> {
+async function writeAccounts(client: PoolClient, job: InboundJob, rows: PlannedRecord[]): Promise<Written[]> {
   const written: Written[] = [];
   for (const r of rows) {
     const name = String(r.mapped.columns['name'] ?? '');
@@ -334,7 +238,7 @@ async function writeLinks(client: PoolClient, job: InboundJob, entity: HubEntity
 }
 
 /** Parked (T26) and rejected (T28) records: kept with their reason; cleared once written. */
-async function recordOutcomes(client: PoolClient, job: InboundJob, runId: number | null, planned: Planned[], writtenIds: string[]): Promise<void> {
+async function recordOutcomes(client: PoolClient, job: InboundJob, runId: number | null, planned: PlannedRecord[], writtenIds: string[]): Promise<void> {
   if (writtenIds.length > 0) {
     await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, writtenIds]);
     await client.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, writtenIds]);
@@ -351,7 +255,7 @@ async function recordOutcomes(client: PoolClient, job: InboundJob, runId: number
   // A record that no longer has a parent at all is no longer waiting for one.
   const unparked = planned.filter((p) => !(p.decision.action === 'skip' && p.decision.code === 'PARENT_NOT_MATCHED') && p.decision.action !== 'create' && p.decision.action !== 'update');
   if (unparked.length > 0) await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, unparked.map((p) => p.mapped.crmId)]);
-  const rejected = planned.filter((p): p is Planned & { decision: { action: 'reject'; code: string; reason: string } } => p.decision.action === 'reject');
+  const rejected = planned.filter((p): p is PlannedRecord & { decision: { action: 'reject'; code: string; reason: string } } => p.decision.action === 'reject');
   if (rejected.length > 0) {
     await client.query(
       `INSERT INTO rejected_records (job_id, source_id, reason_code, reason, last_run_id)
@@ -382,15 +286,4 @@ async function deleteInHub(client: PoolClient, job: InboundJob, entity: HubEntit
   }
   const deleted = await client.query(`DELETE FROM ${ENTITY_TABLE[entity]} WHERE id = ANY($1)`, [hubIds]);
   return deleted.rowCount ?? 0;
-}
-
-/** Moves the job's cursor forward (never back: a full sync re-reading old pages leaves it in place). */
-async function advanceCursor(client: PoolClient, jobId: string, cursor: SyncCursor): Promise<void> {
-  await client.query(
-    `INSERT INTO sync_cursors (job_id, modified_at, last_id) VALUES ($1, $2, $3)
-     ON CONFLICT (job_id) DO UPDATE SET modified_at = EXCLUDED.modified_at, last_id = EXCLUDED.last_id, updated_at = now()
-      WHERE sync_cursors.modified_at IS NULL
-         OR (EXCLUDED.modified_at, EXCLUDED.last_id COLLATE "C") > (sync_cursors.modified_at, sync_cursors.last_id COLLATE "C")`,
-    [jobId, cursor.modifiedAt, cursor.lastId],
-  );
 }

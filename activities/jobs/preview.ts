@@ -2,15 +2,15 @@
  * "Load preview" (T9): the first source records of a job mapped to their target shape, each with what a
  * run would do to it and why, decided by the same functions the runs use (decide.ts).
  */
-import { toCrmError } from '../crm/salesforce/client';
-import { decideInbound, decideOutbound, type Decision } from '../mapping/decide';
-import { campaignTouchSubject, fieldTypes, inboundSelectFields, mapInbound, mapOutbound, type CrmRecord } from '../mapping/engine';
-import { andConditions } from '../mapping/filter';
-import { JOB_KIND_INFO } from '../mapping/job-kinds';
-import { crmParentsOf, findInboundExisting, loadOutboundRecords, matchParents, outboundLinks } from '../hub/sync-lookups';
+import { START_CURSOR } from '../../kernel/cursors';
+import { JOB_KIND_INFO } from '../../kernel/job-kinds';
+import type { CrmSession } from '../crm/connector';
 import type { JobRecord } from '../hub/jobs';
 import type { Pool } from '../hub/store';
-import type { SalesforceSession } from './salesforce-session';
+import { crmParentsOf, loadOutboundRecords, outboundLinks } from '../hub/sync-lookups';
+import { decideOutbound, type Decision } from '../mapping/decide';
+import { campaignTouchSubject, fieldTypes, inboundReadSpec, mapOutbound } from '../mapping/engine';
+import { planInboundPage } from './page-plan';
 import { validateJob, type JobValidation } from './validate-job';
 
 export const PREVIEW_SIZE = 10;
@@ -28,7 +28,7 @@ export interface JobPreview {
   rows: PreviewRow[];
 }
 
-export async function previewJob(pool: Pool, job: JobRecord, session: SalesforceSession, now: Date = new Date()): Promise<JobPreview> {
+export async function previewJob(pool: Pool, job: JobRecord, session: CrmSession, now: Date = new Date()): Promise<JobPreview> {
   const validation = await validateJob(job, session);
   if (!validation.ok) return { validation, rows: [] };
   const info = JOB_KIND_INFO[job.kind];
@@ -36,33 +36,17 @@ export async function previewJob(pool: Pool, job: JobRecord, session: Salesforce
   return { validation, rows };
 }
 
-async function previewInbound(pool: Pool, job: JobRecord, session: SalesforceSession): Promise<PreviewRow[]> {
-  const { config } = job;
-  const entity = JOB_KIND_INFO[job.kind].entity;
-  const where = andConditions([config.filter]);
-  const soql = `SELECT ${inboundSelectFields(config).join(', ')} FROM ${config.crmObject}${where ? ` WHERE ${where}` : ''} ORDER BY SystemModstamp, Id LIMIT ${PREVIEW_SIZE}`;
-  let records: CrmRecord[];
-  try {
-    records = (await session.conn.query<CrmRecord>(soql)).records;
-  } catch (err) {
-    throw toCrmError(err, `preview of job '${job.id}'`);
-  }
-  const mapped = records.map((r) => mapInbound(config, r));
-  const parents = config.parentObject
-    ? await matchParents(pool, job.connectionId, config.parentObject, mapped.map((m) => m.mapped.parentCrmId).filter((id): id is string => Boolean(id)))
-    : new Map<string, number>();
-  const existing = await findInboundExisting(pool, entity, job.connectionId, config.crmObject, mapped.map((m) => m.mapped));
-  return mapped.map(({ mapped: m, problems }) => ({
+async function previewInbound(pool: Pool, job: JobRecord, session: CrmSession): Promise<PreviewRow[]> {
+  const records = await session.readPage(inboundReadSpec(job.config), START_CURSOR, { pageSize: PREVIEW_SIZE, includeDeleted: false });
+  const planned = await planInboundPage(pool, { jobId: job.id, connectionId: job.connectionId, config: job.config }, records);
+  return planned.map(({ mapped: m, decision }) => ({
     source: m.crmId,
     target: { externalId: m.externalId, parentCrmId: m.parentCrmId, ...m.columns, ...m.custom, ...Object.fromEntries(m.attributes.map((a) => [a.name, a.value])), ...(m.participants ? { participants: m.participants } : {}) },
-    decision: decideInbound(config, m, problems, {
-      parentAccountId: m.parentCrmId ? parents.get(m.parentCrmId) : undefined,
-      existing: existing.get(m.externalId),
-    }),
+    decision,
   }));
 }
 
-async function previewOutbound(pool: Pool, job: JobRecord, session: SalesforceSession, now: Date): Promise<PreviewRow[]> {
+async function previewOutbound(pool: Pool, job: JobRecord, session: CrmSession, now: Date): Promise<PreviewRow[]> {
   const { config } = job;
   const entity = JOB_KIND_INFO[job.kind].entity;
   if (entity === 'account') return [];

@@ -5,7 +5,7 @@
  */
 import { inboundRejection, type HubRecordForOutbound, type InboundMapProblem, type InboundMapped, type OutboundMapped } from './engine';
 import { DEFAULT_UPDATE_WINDOW_DAYS, type JobConfig } from './job-config';
-import { JOB_KIND_INFO } from './job-kinds';
+import { JOB_KIND_INFO } from '../../kernel/job-kinds';
 
 export type SkipCode = 'NO_PARENT' | 'PARENT_NOT_MATCHED' | 'HUB_NEWER' | 'OUTSIDE_WINDOW' | 'NO_CRM_PARENT' | 'CREATE_DISABLED';
 

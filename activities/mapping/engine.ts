@@ -4,16 +4,15 @@
  * functions, so what preview shows is what a run does.
  */
 import { createHash } from 'node:crypto';
+import { toIsoDateTime } from '../../kernel/datetime';
+import type { CrmRecord, ReadSpec } from '../crm/connector';
 import type { CrmObjectDescribe } from '../crm/types';
 import { findHubField, parseHubFieldType, type HubField, type HubFieldType } from './hub-fields';
 import type { JobConfig, MappingRow } from './job-config';
-import { JOB_KIND_INFO } from './job-kinds';
+import { JOB_KIND_INFO } from '../../kernel/job-kinds';
 import { CAMPAIGN_TOUCH_ID_PLACEHOLDER } from './validate';
 
 export type HubValue = string | number | boolean | string[] | null;
-
-/** A CRM record as the query API returns it: fields, and nested objects for relationships. */
-export type CrmRecord = Record<string, unknown>;
 
 export interface Participant {
   crmContactId: string;
@@ -49,35 +48,25 @@ export interface InboundMapped {
   hash: string;
 }
 
-/** Fields every inbound query reads besides the mapping: the cursor and conflict rules need them. */
-const SYSTEM_FIELDS = ['Id', 'SystemModstamp', 'LastModifiedDate'];
-
-/** The SOQL SELECT list of an inbound job: system fields, then each mapped path once. */
-export function inboundSelectFields(config: JobConfig): string[] {
-  const seen = new Set<string>();
-  const fields: string[] = [];
-  const add = (f: string) => {
-    if (!seen.has(f.toLowerCase())) {
-      seen.add(f.toLowerCase());
-      fields.push(f);
-    }
-  };
-  SYSTEM_FIELDS.forEach(add);
+/**
+ * What an inbound job reads: its object, each mapped path once, and its filter. Participants (T23) come from
+ * a contact lookup such as WhoId: the contact's name and email are read through the same relationship.
+ */
+export function inboundReadSpec(config: JobConfig): ReadSpec {
+  const paths: string[] = [];
   for (const row of config.mapping) {
-    add(row.crmField);
+    paths.push(row.crmField);
     const hubField = findHubField(JOB_KIND_INFO[config.kind].entity, row.hubField);
-    // Participants come from WhoId: also read the contact's name and email through the relationship.
     if (hubField?.type === 'participants' && /id$/i.test(row.crmField)) {
       const relationship = row.crmField.slice(0, -2);
-      add(`${relationship}.Name`);
-      add(`${relationship}.Email`);
+      paths.push(`${relationship}.Name`, `${relationship}.Email`);
     }
   }
-  return fields;
+  return { object: config.crmObject, paths, filter: config.filter };
 }
 
 /** Reads `Field` or `Relationship.Field` from a query record, matching names case-insensitively. */
-export function readPath(record: CrmRecord, path: string): unknown {
+export function readPath(record: Record<string, unknown>, path: string): unknown {
   let current: unknown = record;
   for (const part of path.split('.')) {
     if (current === null || typeof current !== 'object') return null;
@@ -86,15 +75,6 @@ export function readPath(record: CrmRecord, path: string): unknown {
     current = key === undefined ? null : obj[key];
   }
   return current ?? null;
-}
-
-/** Salesforce datetimes look like 2024-05-01T10:00:00.000+0000; dates like 2024-05-01. ISO, or null. */
-export function crmDateTimeToIso(value: unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  const text = String(value);
-  const normalized = /[+-]\d{4}$/.test(text) ? `${text.slice(0, -2)}:${text.slice(-2)}` : text;
-  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(normalized) ? `${normalized}T00:00:00Z` : normalized);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 /** Converts a CRM value to the hub type. Returns undefined when it cannot (reported as a rejection). */
@@ -107,11 +87,11 @@ export function toHubValue(value: unknown, type: HubFieldType): HubValue | undef
     case 'user':
       return typeof value === 'string' ? value.trim().toLowerCase() : undefined;
     case 'date': {
-      const iso = crmDateTimeToIso(value);
+      const iso = toIsoDateTime(value);
       return iso ? iso.slice(0, 10) : undefined;
     }
     case 'datetime':
-      return crmDateTimeToIso(value) ?? undefined;
+      return toIsoDateTime(value) ?? undefined;
     case 'number': {
       const n = typeof value === 'number' ? value : Number(value);
       return Number.isFinite(n) ? n : undefined;
@@ -151,7 +131,7 @@ export interface InboundMapProblem {
  */
 export function mapInbound(config: JobConfig, record: CrmRecord): { mapped: InboundMapped; problems: InboundMapProblem[] } {
   const entity = JOB_KIND_INFO[config.kind].entity;
-  const crmId = String(readPath(record, 'Id') ?? '');
+  const crmId = record.id;
   const columns: Record<string, HubValue> = {};
   const custom: Record<string, HubValue> = {};
   const attributes: MappedAttribute[] = [];
@@ -163,7 +143,7 @@ export function mapInbound(config: JobConfig, record: CrmRecord): { mapped: Inbo
   config.mapping.forEach((row, index) => {
     const field = hubFieldOf(config, row);
     if (!field) return;
-    const raw = readPath(record, row.crmField);
+    const raw = readPath(record.fields, row.crmField);
     if (field.role === 'parent') {
       parentCrmId = raw ? String(raw) : null;
       return;
@@ -175,7 +155,7 @@ export function mapInbound(config: JobConfig, record: CrmRecord): { mapped: Inbo
     if (field.type === 'participants') {
       const relationship = row.crmField.replace(/id$/i, '');
       participants = raw
-        ? [{ crmContactId: String(raw), name: (readPath(record, `${relationship}.Name`) as string | null) ?? null, email: ((readPath(record, `${relationship}.Email`) as string | null) ?? null)?.toLowerCase() ?? null }]
+        ? [{ crmContactId: String(raw), name: (readPath(record.fields, `${relationship}.Name`) as string | null) ?? null, email: ((readPath(record.fields, `${relationship}.Email`) as string | null) ?? null)?.toLowerCase() ?? null }]
         : [];
       return;
     }
@@ -189,7 +169,7 @@ export function mapInbound(config: JobConfig, record: CrmRecord): { mapped: Inbo
     else custom[field.name] = value;
   });
 
-  const crmModifiedAt = crmDateTimeToIso(readPath(record, 'SystemModstamp') ?? readPath(record, 'LastModifiedDate'));
+  const crmModifiedAt = record.modifiedAt;
   const mapped: InboundMapped = {
     crmId,
     externalId,
@@ -248,7 +228,7 @@ function toCrmValue(value: HubValue | undefined, crmType: string | undefined): s
   if (value === undefined || value === null) return null;
   if (Array.isArray(value)) return value.join(';'); // multi-select: Salesforce's "a;b" format
   if (typeof value === 'string' && (crmType === 'date' || crmType === 'datetime')) {
-    const iso = crmDateTimeToIso(value);
+    const iso = toIsoDateTime(value);
     if (iso) return crmType === 'date' ? iso.slice(0, 10) : iso;
   }
   return value;

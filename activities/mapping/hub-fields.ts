@@ -4,7 +4,7 @@
  * case-insensitively. A mapping row may also name a field the catalogue does not know: for tasks and
  * touchpoints it is kept in the record's custom_fields, for accounts it is an attribute (T7: custom fields).
  */
-import type { HubEntity } from './job-kinds';
+import type { HubEntity } from '../../kernel/job-kinds';
 
 export type HubFieldType = 'text' | 'date' | 'datetime' | 'number' | 'boolean' | 'single_select' | 'multi_select' | 'user' | 'participants';
 

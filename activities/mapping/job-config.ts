@@ -3,7 +3,7 @@
  * against the CRM's describe); workflows receive it already validated and versioned.
  */
 import { z } from 'zod';
-import { JOB_KIND_INFO, JOB_KINDS, type JobKind } from './job-kinds';
+import { JOB_KIND_INFO, JOB_KINDS, type JobKind } from '../../kernel/job-kinds';
 import { defaultTemplate } from './templates';
 
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -6,7 +6,7 @@
  * through its first-level reference (Owner.Email, Owner.Name), and the fields the demo's write-back
  * attributes use.
  */
-import { JOB_KIND_INFO, type JobKind } from './job-kinds';
+import { JOB_KIND_INFO, type JobKind } from '../../kernel/job-kinds';
 
 /** One row of a mapping table, in the columns of seed 001's tables. */
 export interface MappingRow {

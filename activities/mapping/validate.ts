@@ -13,21 +13,11 @@
  * - one hub field may feed two CRM fields outbound (T22), but inbound a hub field takes one source;
  * - campaign touch outbound must map Start Date → ActivityDate (T17).
  */
-import { findField, findRelationship, type CrmFieldDescribe, type CrmObjectDescribe, type DescribeLookup } from '../crm/types';
+import { findField, findRelationship, type CrmFieldDescribe, type CrmObjectDescribe, type DescribeLookup, type ValidationIssue } from '../crm/types';
+
 import { findHubField, HUB_FIELDS, parseHubFieldType, type HubField, type HubFieldType } from './hub-fields';
 import type { JobConfig, MappingRow } from './job-config';
-import { JOB_KIND_INFO, type HubEntity } from './job-kinds';
-
-export type IssueSeverity = 'error' | 'warning';
-
-export interface ValidationIssue {
-  severity: IssueSeverity;
-  code: string;
-  /** 1-based mapping row, when the issue is about one row. */
-  row?: number;
-  message: string;
-  fix: string;
-}
+import { JOB_KIND_INFO, type HubEntity } from '../../kernel/job-kinds';
 
 export interface RowCheck {
   row: number;

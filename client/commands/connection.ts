@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { apiUsage, openSalesforce } from '../../activities/crm/salesforce/client';
-import { addSalesforceConnection, getConnection, listConnections, loadSalesforceConnection, removeConnection } from '../../activities/hub/connections';
+import { openSession } from '../../activities/crm/sessions';
+import { addConnection, getConnection, listConnections, removeConnection } from '../../activities/hub/connections';
 import { print, printJson, table, withContext } from '../context';
 
 interface AddOptions {
@@ -50,7 +50,6 @@ export function registerConnectionCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: AddOptions) =>
       withContext(async (ctx) => {
-        if (opts.kind !== 'salesforce') throw new Error(`Connection kind '${opts.kind}' is not supported yet; hubsync connects to Salesforce today.`);
         const fromFlags = Object.fromEntries(
           Object.entries({
             baseUrl: opts.baseUrl,
@@ -63,8 +62,8 @@ export function registerConnectionCommands(program: Command): void {
             password: opts.password,
           }).filter(([, v]) => v !== undefined),
         );
-        const input = { ...(opts.file ? readConfigFile(opts.file) : {}), ...fromFlags, id, kind: 'salesforce' };
-        const added = await addSalesforceConnection(ctx.pool, ctx.secretBox(), input);
+        const input = { ...(opts.file ? readConfigFile(opts.file) : {}), ...fromFlags, id, kind: opts.kind };
+        const added = await addConnection(ctx.pool, ctx.secretBox(), input);
         if (opts.json) printJson(added);
         else print(`Added connection '${added.id}' (${added.kind}, ${added.baseUrl}); stored secrets: ${added.secretNames.join(', ')}. Check it with \`hubsync connection test ${added.id}\`.`);
       }),
@@ -91,11 +90,11 @@ export function registerConnectionCommands(program: Command): void {
       withContext(async (ctx) => {
         const summary = await getConnection(ctx.pool, id);
         const started = Date.now();
-        const conn = await openSalesforce(await loadSalesforceConnection(ctx.pool, ctx.secretBox(), id));
-        const usage = await apiUsage(conn);
-        const result = { id, ok: true, instanceUrl: conn.instanceUrl, apiVersion: conn.version, apiUsage: usage, elapsedMs: Date.now() - started };
+        const session = await openSession(ctx.pool, ctx.secretBox(), id);
+        const usage = await session.apiUsage();
+        const result = { id, ok: true, kind: session.kind, instanceUrl: session.instanceUrl, apiUsage: usage, elapsedMs: Date.now() - started };
         if (opts.json) return printJson(result);
-        print(`✔ ${summary.id}: authenticated to ${conn.instanceUrl} (API v${conn.version}) in ${result.elapsedMs} ms`);
+        print(`✔ ${summary.id}: authenticated to ${session.instanceUrl} (${session.kind}) in ${result.elapsedMs} ms`);
         print(`  API usage today: ${usage.used} of ${usage.max} requests (${((usage.used / Math.max(usage.max, 1)) * 100).toFixed(1)}%)`);
       }),
     );

@@ -4,11 +4,11 @@
  */
 import { Connection } from '@temporalio/client';
 import { createPool, pendingMigrations } from '../../activities/hub/store';
-import { loadEnv } from '../../workers/env';
-import { redactUrl } from '../../workers/local/postgres';
-import { SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE } from '../../workflows/definitions';
+import { loadEnv } from '../../kernel/env';
+import { redactUrl } from '../../local/postgres';
+import { SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE } from '../../kernel/ids';
 import { HubsyncClient } from '../hubsync-client';
-import { readRuntimeInfo } from '../runtime-file';
+import { readRuntimeInfo } from '../../local/runtime-file';
 
 export interface Check {
   name: string;

@@ -2,20 +2,11 @@
  * `hubsync job run|schedule|pause|resume|trigger|runs` (T10, T24, T25; P2, P3).
  */
 import type { Command } from 'commander';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { getJob } from '../../activities/hub/jobs';
-import type { RunProgress, RunStats } from '../../workflows/definitions';
-import { progressQuery } from '../../workflows/inbound-run';
-import type { inboundJobWorkflow } from '../../workflows';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { RunProgress } from '../../kernel/runs';
+import { formatStats } from '../../kernel/stats';
 import { print, printJson, table, withContext } from '../context';
-import { pauseSchedule, resumeSchedule, scheduleJob, startJobRun, triggerSchedule } from '../job-runs';
-
-const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
-
-export function formatStats(stats: RunStats): string {
-  const by = (counts: Record<string, number>) => (Object.keys(counts).length ? ` (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')})` : '');
-  return `read ${stats.read}, created ${stats.created}, updated ${stats.updated}, unchanged ${stats.unchanged}, deleted ${stats.deleted}, skipped ${total(stats.skipped)}${by(stats.skipped)}, rejected ${total(stats.rejected)}${by(stats.rejected)}`;
-}
+import type { HubsyncClient, JobRunHandle } from '../hubsync-client';
 
 function progressLine(p: RunProgress): string {
   const width = 30;
@@ -26,11 +17,11 @@ function progressLine(p: RunProgress): string {
 }
 
 /** Waits for a run, drawing a progress bar from the workflow's progress query. */
-async function waitWithProgress(handle: WorkflowHandle<typeof inboundJobWorkflow>, json: boolean): Promise<void> {
+async function waitWithProgress(hubsync: HubsyncClient, handle: JobRunHandle, json: boolean): Promise<void> {
   const tty = process.stdout.isTTY && !json;
   let last = '';
   const timer = setInterval(() => {
-    handle.query(progressQuery).then(
+    hubsync.progress(handle).then(
       (p) => {
         const line = progressLine(p);
         if (line === last) return;
@@ -64,10 +55,11 @@ export function registerJobRunCommands(job: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { full?: boolean; wait?: boolean; json?: boolean }) =>
       withContext(async (ctx) => {
-        const handle = await startJobRun(await ctx.temporal(), ctx.pool, id, opts.full ? 'full' : 'incremental');
+        const hubsync = await ctx.hubsync();
+        const handle = await hubsync.startRun(id, opts.full ? 'full' : 'incremental');
         const link = ctx.uiLink(handle.workflowId);
         if (!opts.json) print(`Started ${opts.full ? 'full' : 'incremental'} run of job '${id}': workflow ${handle.workflowId}${link ? `\n  ${link}` : ''}`);
-        if (opts.wait) await waitWithProgress(handle, Boolean(opts.json));
+        if (opts.wait) await waitWithProgress(hubsync, handle, Boolean(opts.json));
         else if (opts.json) printJson({ workflowId: handle.workflowId });
       }),
     );
@@ -80,8 +72,7 @@ export function registerJobRunCommands(job: Command): void {
     .action(async (id: string, opts: { every?: string; cron?: string }) =>
       withContext(async (ctx) => {
         if (Boolean(opts.every) === Boolean(opts.cron)) throw new Error('Give exactly one of --every <duration> or --cron <expression>.');
-        await getJob(ctx.pool, id);
-        const scheduleId = await scheduleJob(await ctx.temporal(), ctx.pool, id, opts.every ? { every: opts.every } : { cron: opts.cron as string });
+        const scheduleId = await (await ctx.hubsync()).schedule(id, opts.every ? { every: opts.every } : { cron: opts.cron as string });
         print(`Job '${id}' runs ${opts.every ? `every ${opts.every}` : `on cron "${opts.cron}"`} (Temporal Schedule ${scheduleId}; pause, trigger or backfill it from the Temporal UI or \`hubsync job pause|resume|trigger\`).`);
       }),
     );
@@ -91,7 +82,7 @@ export function registerJobRunCommands(job: Command): void {
     .description('Pause the job\'s schedule')
     .action(async (id: string) =>
       withContext(async (ctx) => {
-        await pauseSchedule(await ctx.temporal(), id, 'paused with hubsync job pause');
+        await (await ctx.hubsync()).pauseSchedule(id, 'paused with hubsync job pause');
         print(`Paused the schedule of job '${id}'.`);
       }),
     );
@@ -101,7 +92,7 @@ export function registerJobRunCommands(job: Command): void {
     .description('Resume the job\'s schedule')
     .action(async (id: string) =>
       withContext(async (ctx) => {
-        await resumeSchedule(await ctx.temporal(), id, 'resumed with hubsync job resume');
+        await (await ctx.hubsync()).resumeSchedule(id, 'resumed with hubsync job resume');
         print(`Resumed the schedule of job '${id}'.`);
       }),
     );
@@ -111,7 +102,7 @@ export function registerJobRunCommands(job: Command): void {
     .description('Trigger the job\'s schedule now (skipped if a run is in progress)')
     .action(async (id: string) =>
       withContext(async (ctx) => {
-        await triggerSchedule(await ctx.temporal(), id);
+        await (await ctx.hubsync()).triggerSchedule(id);
         print(`Triggered the schedule of job '${id}'.`);
       }),
     );
@@ -123,15 +114,11 @@ export function registerJobRunCommands(job: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { limit: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        await getJob(ctx.pool, id);
-        const { rows } = await ctx.pool.query<{ id: number; job_version: number; workflow_id: string; mode: string; status: string; stats: RunStats; error: string | null; started_at: string; finished_at: string | null }>(
-          'SELECT id, job_version, workflow_id, mode, status, stats, error, started_at, finished_at FROM job_runs WHERE job_id = $1 ORDER BY started_at DESC LIMIT $2',
-          [id, Number(opts.limit)],
-        );
-        if (opts.json) return printJson(rows);
-        if (rows.length === 0) return print(`Job '${id}' has not run yet. Run it with \`hubsync job run ${id} --wait\`.`);
-        print(table(['RUN', 'VERSION', 'MODE', 'STATUS', 'STARTED', 'STATISTICS'], rows.map((r) => [r.id, r.job_version, r.mode, r.status, r.started_at, r.stats.pages === undefined ? '' : formatStats(r.stats)])));
-        for (const r of rows.filter((x) => x.error)) print(`run ${r.id}: ${r.error}`);
+        const runs = await (await ctx.hubsync()).runs(id, Number(opts.limit));
+        if (opts.json) return printJson(runs);
+        if (runs.length === 0) return print(`Job '${id}' has not run yet. Run it with \`hubsync job run ${id} --wait\`.`);
+        print(table(['RUN', 'VERSION', 'MODE', 'STATUS', 'STARTED', 'STATISTICS'], runs.map((r) => [r.id, r.jobVersion, r.mode, r.status, r.startedAt, r.stats.pages === undefined ? '' : formatStats(r.stats)])));
+        for (const r of runs.filter((x) => x.error)) print(`run ${r.id}: ${r.error}`);
       }),
     );
 }

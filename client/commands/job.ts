@@ -4,15 +4,16 @@
  */
 import type { Command } from 'commander';
 import { configFromTemplate } from '../../activities/mapping/job-config';
-import { isJobKind, JOB_KIND_INFO, JOB_KINDS } from '../../activities/mapping/job-kinds';
-import type { ValidationIssue } from '../../activities/mapping/validate';
+import { isJobKind, JOB_KIND_INFO, JOB_KINDS } from '../../kernel/job-kinds';
+import type { ValidationIssue } from '../../activities/crm/types';
+import { openSession } from '../../activities/crm/sessions';
 import { deleteJob, getJob, listJobs, setJobEnabled, type JobRecord } from '../../activities/hub/jobs';
 import { createValidatedJob, editValidatedJob, enableValidatedJob } from '../../activities/jobs/configure';
 import { previewJob } from '../../activities/jobs/preview';
-import { openSalesforceSession } from '../../activities/jobs/salesforce-session';
 import { validateJob, type JobValidation } from '../../activities/jobs/validate-job';
-import { print, printJson, table, withContext } from '../context';
-import { hasSchedule, pauseSchedule, resumeSchedule, scheduleJob, startJobRun } from '../job-runs';
+import type { ScheduleDescription } from '@temporalio/client';
+import { listRuns, type RunRecord } from '../../activities/hub/runs';
+import { print, printJson, table, withContext, type CommandContext } from '../context';
 import { readConfigFile } from './connection';
 import { registerJobRunCommands } from './job-run';
 
@@ -20,7 +21,47 @@ function printMapping(job: JobRecord): void {
   print(table(['#', 'CRM FIELD', 'CRM TYPE', 'HUB FIELD', 'HUB TYPE', 'KEY'], job.config.mapping.map((r, i) => [i + 1, r.crmField, r.crmFieldType, r.hubField, r.hubFieldType, r.key ? 'key' : ''])));
 }
 
-function printJob(job: JobRecord): void {
+/** "1h", "15m", "1d 2h": a duration in milliseconds in its largest units. */
+export function formatDuration(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000);
+  for (const [unit, seconds] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= seconds) {
+      parts.push(`${Math.floor(rest / seconds)}${unit}`);
+      rest %= seconds;
+    }
+  }
+  return parts.join(' ') || '0s';
+}
+
+/** The job's schedule as Temporal has it: interval or calendar, active or paused (with why), next run. */
+export function describeSchedule(schedule: ScheduleDescription | undefined): string {
+  if (!schedule) return '(none: run it by hand, or `hubsync job schedule <job> --every 15m`)';
+  const every = schedule.spec.intervals?.[0]?.every;
+  const when = every !== undefined ? `every ${formatDuration(Number(every))}` : 'on a cron calendar';
+  const state = schedule.state.paused ? `paused: ${schedule.state.note ?? 'no reason given'}` : 'active';
+  const next = !schedule.state.paused && schedule.info.nextActionTimes[0] ? `; next run ${schedule.info.nextActionTimes[0].toISOString()}` : '';
+  return `${when}, ${state}${next}`;
+}
+
+function describeRun(run: RunRecord | undefined): string {
+  if (!run) return '(none yet)';
+  return `run ${run.id} ${run.status} (${run.mode}, started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''})${run.error ? `: ${run.error.split('\n')[0]}` : ''}`;
+}
+
+/** What Temporal and the run table say of a job; the schedule is unknown when Temporal does not answer. */
+async function jobState(ctx: CommandContext, job: JobRecord): Promise<{ schedule: string; lastRun: RunRecord | undefined }> {
+  const [lastRun] = await listRuns(ctx.pool, job.id, 1);
+  let schedule: string;
+  try {
+    schedule = describeSchedule(await (await ctx.hubsync()).describeSchedule(job.id));
+  } catch (err) {
+    schedule = `(unknown: Temporal did not answer: ${err instanceof Error ? err.message : String(err)})`;
+  }
+  return { schedule, lastRun };
+}
+
+function printJob(job: JobRecord, state?: { schedule: string; lastRun: RunRecord | undefined }): void {
   const info = JOB_KIND_INFO[job.kind];
   print(`Job ${job.id}  (${job.kind}, ${info.feature}; version ${job.version}; ${job.enabled ? 'enabled' : 'disabled'})`);
   print(`  connection:    ${job.connectionId}`);
@@ -31,7 +72,10 @@ function printJob(job: JobRecord): void {
     print(`  allow create:  ${job.config.allowCreate ?? true}`);
     print(`  update window: ${job.config.updateWindowDays ?? 30} days`);
   }
-  print(`  schedule:      ${job.config.schedule ? JSON.stringify(job.config.schedule) : '(none)'}`);
+  if (state) {
+    print(`  schedule:      ${state.schedule}`);
+    print(`  last run:      ${describeRun(state.lastRun)}`);
+  }
   print('');
   printMapping(job);
 }
@@ -87,7 +131,13 @@ export function registerJobCommands(program: Command): void {
         const jobs = await listJobs(ctx.pool);
         if (opts.json) return printJson(jobs);
         if (jobs.length === 0) return print('No jobs. Create one with `hubsync job create --kind tasks-inbound --connection <id> --from-template`.');
-        print(table(['ID', 'KIND', 'CONNECTION', 'OBJECT', 'VERSION', 'ENABLED'], jobs.map((j) => [j.id, j.kind, j.connectionId, j.config.crmObject, j.version, j.enabled ? 'yes' : 'no'])));
+        const states = await Promise.all(jobs.map((j) => jobState(ctx, j)));
+        print(
+          table(
+            ['ID', 'KIND', 'CONNECTION', 'VERSION', 'ENABLED', 'SCHEDULE', 'LAST RUN'],
+            jobs.map((j, i) => [j.id, j.kind, j.connectionId, j.version, j.enabled ? 'yes' : 'no', states[i]!.schedule, states[i]!.lastRun ? `${states[i]!.lastRun!.status} ${states[i]!.lastRun!.startedAt}` : '-']),
+          ),
+        );
       }),
     );
 
@@ -98,8 +148,9 @@ export function registerJobCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) =>
       withContext(async (ctx) => {
         const found = await getJob(ctx.pool, id);
-        if (opts.json) printJson(found);
-        else printJob(found);
+        const state = await jobState(ctx, found);
+        if (opts.json) printJson({ ...found, ...state });
+        else printJob(found, state);
       }),
     );
 
@@ -138,7 +189,7 @@ export function registerJobCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) =>
       withContext(async (ctx) => {
         const found = await getJob(ctx.pool, id);
-        const validation = await validateJob(found, await openSalesforceSession(ctx.pool, ctx.secretBox(), found.connectionId));
+        const validation = await validateJob(found, await openSession(ctx.pool, ctx.secretBox(), found.connectionId));
         if (opts.json) printJson(validation);
         else printValidation(validation);
         if (!validation.ok) process.exitCode = 1;
@@ -152,7 +203,7 @@ export function registerJobCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) =>
       withContext(async (ctx) => {
         const found = await getJob(ctx.pool, id);
-        const preview = await previewJob(ctx.pool, found, await openSalesforceSession(ctx.pool, ctx.secretBox(), found.connectionId));
+        const preview = await previewJob(ctx.pool, found, await openSession(ctx.pool, ctx.secretBox(), found.connectionId));
         if (opts.json) return printJson(preview);
         if (!preview.validation.ok) {
           printValidation(preview.validation);
@@ -181,13 +232,13 @@ export function registerJobCommands(program: Command): void {
           print('Runs of outbound jobs are not available in this version of hubsync; the job is enabled but not scheduled.');
           return;
         }
-        const temporal = await ctx.temporal();
+        const hubsync = await ctx.hubsync();
         const schedule = enabled.config.schedule ?? { every: opts.every ?? '15m' };
-        await scheduleJob(temporal, ctx.pool, id, opts.every ? { every: opts.every } : schedule);
-        await resumeSchedule(temporal, id, 'enabled with hubsync job enable');
+        await hubsync.schedule(id, opts.every ? { every: opts.every } : schedule);
+        await hubsync.resumeSchedule(id, 'enabled with hubsync job enable');
         print(`Scheduled: ${'every' in schedule && !opts.every ? `every ${schedule.every}` : opts.every ? `every ${opts.every}` : `cron ${JSON.stringify(schedule)}`}.`);
         if (opts.run) {
-          const handle = await startJobRun(temporal, ctx.pool, id, 'incremental');
+          const handle = await hubsync.startRun(id, 'incremental');
           print(`Started run: workflow ${handle.workflowId}${ctx.uiLink(handle.workflowId) ? `\n  ${ctx.uiLink(handle.workflowId)}` : ''}`);
         }
       }),
@@ -199,8 +250,8 @@ export function registerJobCommands(program: Command): void {
     .action(async (id: string) =>
       withContext(async (ctx) => {
         await setJobEnabled(ctx.pool, id, false);
-        const temporal = await ctx.temporal().catch(() => undefined);
-        if (temporal && (await hasSchedule(temporal, id))) await pauseSchedule(temporal, id, 'disabled with hubsync job disable');
+        const hubsync = await ctx.hubsync().catch(() => undefined);
+        if (hubsync && (await hubsync.describeSchedule(id))) await hubsync.pauseSchedule(id, 'disabled with hubsync job disable');
         print(`Disabled job '${id}'.`);
       }),
     );

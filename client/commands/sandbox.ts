@@ -4,8 +4,9 @@
  */
 import path from 'node:path';
 import { type Command } from 'commander';
-import { startSalesforceSandbox, type SalesforceSandboxHandle } from '../../sandbox/salesforce';
-import { clearProxyVariables, ConfigurationError, loadEnv } from '../../workers/env';
+import { clientSnippet, startSalesforceSandbox, type SalesforceSandboxHandle } from '../../sandbox/salesforce';
+import { clearProxyVariables, loadEnv } from '../../kernel/env';
+import { ConfigurationError } from '../../kernel/errors';
 
 export interface SandboxSalesforceOptions {
   port?: string;
@@ -31,7 +32,7 @@ export async function sandboxSalesforceCommand(opts: SandboxSalesforceOptions): 
   const sandbox = await startSalesforceSandbox({ port, seed, ...(dataDir ? { dataDir } : {}) });
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(sandboxCredentialsLine(sandbox));
-  log(`  jsforce: new Connection({ oauth2: { clientId, clientSecret, loginUrl: '${sandbox.url}' }, instanceUrl: '${sandbox.url}', refreshToken, version: '62.0' })`);
+  log(`  ${clientSnippet(sandbox.url)}`);
   log(`  admin API: ${sandbox.url}/__admin/health (see README.md "Salesforce sandbox")`);
   log(`  data: ${dataDir ? `saved to ${dataDir}` : 'in memory only (use --data-dir to keep it)'}`);
   log('Press Ctrl-C to stop.');

@@ -1,24 +1,41 @@
-import { loadEnv } from '../../workers/env';
-import { describeStack, startLocalStack } from '../local-stack';
+import { loadSecretBox } from '../../activities/hub/secrets';
+import { loadEnv } from '../../kernel/env';
+import { describeStack, startLocalStack } from '../../local/stack';
+import { DEMO_SCHEDULE, setUpDemo } from '../demo';
+import { HubsyncClient } from '../hubsync-client';
 
 /** Runs the local stack until SIGINT/SIGTERM/SIGHUP, then stops everything it started, worker first. */
 export async function startCommand(): Promise<void> {
   const env = loadEnv();
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const stack = await startLocalStack(env, log);
+  let hubsync: HubsyncClient | undefined;
+  let demo: Awaited<ReturnType<typeof setUpDemo>>;
+  try {
+    hubsync = await HubsyncClient.connect({ temporalAddress: stack.temporal.address, namespace: stack.temporal.namespace, databaseUrl: stack.database.url });
+    demo = await setUpDemo({ pool: stack.pool, secretBox: loadSecretBox(env), hubsync, sandbox: stack.salesforceSandbox, log });
+  } catch (err) {
+    await hubsync?.close();
+    await stack.stop();
+    throw err;
+  }
   log('');
   log('hubsync is up.');
   for (const line of describeStack(stack)) log(`  ${line}`);
+  log(`  Demo jobs:    ${demo.jobs.join(', ')} (connection 'demo', every ${DEMO_SCHEDULE.every}; first runs started)`);
   log('');
   log('Check it with `npx hubsync doctor`; see the jobs with `npx hubsync job list` and their runs in the Temporal UI.');
   log('Press Ctrl-C to stop.');
-  stack.demo.firstRuns.catch((err: unknown) => log(`Demo runs did not complete: ${err instanceof Error ? err.message : String(err)}`));
+  demo.firstRuns.catch((err: unknown) => log(`Demo runs did not complete: ${err instanceof Error ? err.message : String(err)}`));
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
     if (!stopping) {
       log(`\n${reason}: stopping everything hubsync started...`);
-      stopping = stack.stop().then(() => {
+      stopping = (async () => {
+        await hubsync?.close();
+        await stack.stop();
+      })().then(() => {
         log('Stopped.');
       });
     }

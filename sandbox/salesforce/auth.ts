@@ -38,21 +38,38 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 2 * 3600;
 interface Session {
   userId: string;
   expiresMs: number;
+  /** The refresh token the session was obtained with, if any: revoking it revokes the session too. */
+  refreshToken?: string;
 }
 
 export class TokenStore {
   private readonly sessions = new Map<string, Session>();
+  /** Refresh tokens revoked through /services/oauth2/revoke: a refresh_token grant with one is refused. */
+  private readonly revokedRefreshTokens = new Set<string>();
 
   constructor(
     private readonly clock: SandboxClock,
     public ttlSeconds: number,
   ) {}
 
-  issue(orgId: string, userId: string): string {
+  issue(orgId: string, userId: string, refreshToken?: string): string {
     // Salesforce access tokens read `<15-char org id>!<opaque>`.
     const token = `${orgId.slice(0, 15)}!${randomBytes(72).toString('base64url')}`;
-    this.sessions.set(token, { userId, expiresMs: this.clock.nowMs() + this.ttlSeconds * 1000 });
+    this.sessions.set(token, { userId, expiresMs: this.clock.nowMs() + this.ttlSeconds * 1000, ...(refreshToken ? { refreshToken } : {}) });
     return token;
+  }
+
+  /**
+   * "If a refresh token is included, Salesforce revokes it and any associated access tokens" (Salesforce's
+   * "Revoking OAuth Tokens").
+   */
+  revokeRefreshToken(refreshToken: string): void {
+    this.revokedRefreshTokens.add(refreshToken);
+    for (const [token, session] of this.sessions) if (session.refreshToken === refreshToken) this.sessions.delete(token);
+  }
+
+  isRevokedRefreshToken(refreshToken: string): boolean {
+    return this.revokedRefreshTokens.has(refreshToken);
   }
 
   /** The user of a live session, or undefined (unknown, revoked or expired). */
@@ -108,8 +125,8 @@ function findUser(store: Store, username: string): StoredRecord | undefined {
   return user && field ? store.findByField(user, field, username)[0] : undefined;
 }
 
-function tokenResponse(deps: AuthDeps, userId: string, extra: Record<string, string>): ApiResponse {
-  const accessToken = deps.tokens.issue(deps.orgId(), userId);
+function tokenResponse(deps: AuthDeps, userId: string, extra: Record<string, string>, refreshToken?: string): ApiResponse {
+  const accessToken = deps.tokens.issue(deps.orgId(), userId, refreshToken);
   const id = identityUrl(deps, userId);
   const issuedAt = String(deps.store.clock.nowMs());
   // "signature: Base64-encoded HMAC-SHA256 signature signed with the client_secret ... of the concatenated ID and issued_at values."
@@ -141,8 +158,9 @@ export function registerAuthRoutes(router: Router, deps: AuthDeps): void {
       }
       case 'refresh_token': {
         checkClient(deps, params, false);
-        if (params.get('refresh_token') !== deps.credentials.refreshToken) throw new OAuthError(400, 'invalid_grant', 'expired access/refresh token');
-        return tokenResponse(deps, deps.adminUserId(), {});
+        const refreshToken = params.get('refresh_token') ?? '';
+        if (refreshToken !== deps.credentials.refreshToken || deps.tokens.isRevokedRefreshToken(refreshToken)) throw new OAuthError(400, 'invalid_grant', 'expired access/refresh token');
+        return tokenResponse(deps, deps.adminUserId(), {}, refreshToken);
       }
       case 'client_credentials':
         // The connected app's "Run As" user is the sandbox admin.
@@ -155,7 +173,8 @@ export function registerAuthRoutes(router: Router, deps: AuthDeps): void {
 
   router.add('POST', '/services/oauth2/revoke', (req) => {
     const token = formParams(req).get('token') ?? '';
-    if (!deps.tokens.revoke(token) && token !== deps.credentials.refreshToken) throw new OAuthError(400, 'unsupported_token_type', 'this token type is not supported');
+    if (token === deps.credentials.refreshToken) deps.tokens.revokeRefreshToken(token);
+    else if (!deps.tokens.revoke(token)) throw new OAuthError(400, 'unsupported_token_type', 'this token type is not supported');
     return json(200, {});
   });
 

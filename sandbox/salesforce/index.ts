@@ -114,3 +114,8 @@ function closeServer(server: http.Server): Promise<void> {
     setTimeout(() => server.closeAllConnections(), 1000).unref();
   });
 }
+
+/** How a jsforce client connects to a sandbox at `url`, for the start-up banner of `hubsync sandbox salesforce`. */
+export function clientSnippet(url: string): string {
+  return `jsforce: new Connection({ oauth2: { clientId, clientSecret, loginUrl: '${url}' }, instanceUrl: '${url}', refreshToken, version: '62.0' })`;
+}

@@ -1,7 +1,7 @@
 // P5: docker-compose.yml describes the production topology and `docker compose config` accepts it.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { loadEnv } from '../../workers/env';
+import { loadEnv } from '../../kernel/env';
 import { ensureDockerCompose } from '../support/docker-compose';
 
 jest.setTimeout(600000); // a cold machine builds Compose from the Go module proxy once (~2 min)

@@ -4,9 +4,9 @@ import { Connection as SfConnection } from 'jsforce';
 import { Client, Connection } from '@temporalio/client';
 import { createValidatedJob } from '../../activities/jobs/configure';
 import { configFromTemplate } from '../../activities/mapping/job-config';
-import { startJobRun } from '../../client/job-runs';
-import type { InboundRunResult } from '../../workflows/definitions';
-import { TASK_QUEUE } from '../../workflows/definitions';
+import { HubsyncClient } from '../../client/hubsync-client';
+import type { JobRunResult } from '../../kernel/runs';
+import { TASK_QUEUE } from '../../kernel/ids';
 import { CliProcess } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
 import { testPool, testStack, withWorker } from '../support/test-env';
@@ -22,6 +22,7 @@ describe('inbound run resilience', () => {
   let sfConn: SfConnection;
   let temporalConnection: Connection;
   let temporal: Client;
+  let hubsync: HubsyncClient;
   const workers: CliProcess[] = [];
 
   const hubState = async () =>
@@ -36,6 +37,7 @@ describe('inbound run resilience', () => {
     sfConn = new SfConnection({ instanceUrl: sf.sandbox.url, accessToken: sf.sandbox.accessToken(), version: '62.0' });
     temporalConnection = await Connection.connect({ address: testStack.temporalAddress });
     temporal = new Client({ connection: temporalConnection });
+    hubsync = HubsyncClient.over(temporal, pool);
     await sf.admin('POST', '/__admin/seed', { object: 'Account', count: 20 });
     await sf.admin('POST', '/__admin/seed', { object: 'Task', count: TASKS });
     // This org has no custom fields: the accounts job maps the account key, name and owner only.
@@ -43,7 +45,7 @@ describe('inbound run resilience', () => {
     accounts.mapping = accounts.mapping.filter((r) => ['Id', 'Name', 'Owner.Email'].includes(r.crmField));
     await createValidatedJob(pool, testSecretBox, { id: `${CONNECTION}-accounts`, connectionId: CONNECTION, config: accounts });
     await createValidatedJob(pool, testSecretBox, { id: `${CONNECTION}-tasks`, connectionId: CONNECTION, config: configFromTemplate('tasks-inbound') });
-    await withWorker(pool, async () => (await startJobRun(temporal, pool, `${CONNECTION}-accounts`, 'full')).result(), { secretBox: () => testSecretBox });
+    await withWorker(pool, async () => (await hubsync.startRun(`${CONNECTION}-accounts`, 'full')).result(), { secretBox: () => testSecretBox });
   });
   afterAll(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
@@ -63,7 +65,7 @@ describe('inbound run resilience', () => {
     // Slow pages down so the kill lands mid-run.
     await sf.admin('POST', '/__admin/faults', { kind: 'latency', method: 'GET', path: '/services/data/*/queryAll', latencyMs: 800 });
     const first = await startWorkerProcess();
-    const handle = await startJobRun(temporal, pool, `${CONNECTION}-tasks`, 'incremental');
+    const handle = await hubsync.startRun(`${CONNECTION}-tasks`, 'incremental');
     const runId = async () => (await pool.query<{ id: number }>('SELECT id FROM job_runs WHERE workflow_id = $1', [handle.workflowId])).rows[0]?.id;
     for (let i = 0; i < 300; i++) {
       const id = await runId();
@@ -77,7 +79,7 @@ describe('inbound run resilience', () => {
     expect(committedAtKill).toBeLessThan(TASKS / 2000);
 
     await startWorkerProcess();
-    const result: InboundRunResult = await handle.result();
+    const result: JobRunResult = await handle.result();
     await sf.admin('DELETE', '/__admin/faults');
 
     // Exact statistics: every task created once, none counted twice.
@@ -105,7 +107,7 @@ describe('inbound run resilience', () => {
           workflowId: `hubsync-job-${CONNECTION}-tasks-can-test`,
           args: [{ jobId: `${CONNECTION}-tasks`, mode: 'full', callsPerExecution: 1 }],
         });
-        const res = (await handle.result()) as InboundRunResult;
+        const res = (await handle.result()) as JobRunResult;
         const executions: string[] = [];
         for await (const w of temporal.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) executions.push(w.status.name);
         return { res, executions };

@@ -4,10 +4,10 @@ import { Connection as SfConnection } from 'jsforce';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { createValidatedJob } from '../../activities/jobs/configure';
 import { configFromTemplate } from '../../activities/mapping/job-config';
-import type { JobKind } from '../../activities/mapping/job-kinds';
-import { scheduleJob, startJobRun } from '../../client/job-runs';
-import type { InboundRunResult, RunMode } from '../../workflows/definitions';
-import { progressQuery } from '../../workflows/inbound-run';
+import type { JobKind } from '../../kernel/job-kinds';
+import { HubsyncClient } from '../../client/hubsync-client';
+import type { JobRunResult, RunMode } from '../../kernel/runs';
+import { progressQuery } from '../../workflows/job-run';
 import { runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
 import { testPool, testStack, withWorker } from '../support/test-env';
@@ -23,11 +23,12 @@ describe('inbound runs', () => {
   let sfConn: SfConnection;
   let temporalConnection: Connection;
   let temporal: Client;
+  let hubsync: HubsyncClient;
 
-  const run = (jobId: string, mode: RunMode = 'incremental', pageSize?: number): Promise<InboundRunResult> =>
+  const run = (jobId: string, mode: RunMode = 'incremental', pageSize?: number): Promise<JobRunResult> =>
     withWorker(
       pool,
-      async () => (await startJobRun(temporal, pool, jobId, mode)).result(),
+      async () => (await hubsync.startRun(jobId, mode)).result(),
       { secretBox: () => testSecretBox, ...(pageSize ? { pageSize } : {}) },
     );
   /** Records a run reads: queryAll also returns the recycle bin, so deletions reach the hub (T19). */
@@ -44,6 +45,7 @@ describe('inbound runs', () => {
     sfConn = new SfConnection({ instanceUrl: sf.sandbox.url, accessToken: sf.sandbox.accessToken(), version: '62.0' });
     temporalConnection = await Connection.connect({ address: testStack.temporalAddress });
     temporal = new Client({ connection: temporalConnection });
+    hubsync = HubsyncClient.over(temporal, pool);
     for (const kind of ['accounts-inbound', 'tasks-inbound'] as const) {
       await createValidatedJob(pool, testSecretBox, { id: job(kind), connectionId: CONNECTION, config: configFromTemplate(kind) });
     }
@@ -225,12 +227,12 @@ describe('inbound runs', () => {
       pool,
       async () => {
         // A first run opens the worker's Salesforce session; the tokens then expire under it.
-        await (await startJobRun(temporal, pool, job('accounts-inbound'), 'incremental')).result();
+        await (await hubsync.startRun(job('accounts-inbound'), 'incremental')).result();
         await sf.admin('DELETE', '/__admin/requests');
         await sf.admin('POST', '/__admin/tokens/expire');
         await sf.admin('POST', '/__admin/faults', { kind: 'http', method: 'GET', path: '/services/data/*/query*', status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], count: 2 });
         await sf.admin('POST', '/__admin/faults', { kind: 'http', method: 'GET', path: '/services/data/*/queryAll*', status: 400, body: [{ message: 'unable to obtain exclusive access to this record', errorCode: 'UNABLE_TO_LOCK_ROW' }], count: 1 });
-        return (await startJobRun(temporal, pool, job('tasks-inbound'), 'incremental')).result();
+        return (await hubsync.startRun(job('tasks-inbound'), 'incremental')).result();
       },
       { secretBox: () => testSecretBox },
     );
@@ -261,7 +263,7 @@ describe('inbound runs', () => {
     await withWorker(
       pool,
       async () => {
-        const handle = await startJobRun(temporal, pool, job('tasks-inbound'), 'full');
+        const handle = await hubsync.startRun(job('tasks-inbound'), 'full');
         const result = await handle.result();
         const progress = await handle.query(progressQuery);
         expect(progress).toMatchObject({ phase: 'done', runId: result.runId, stats: result.stats });
@@ -304,9 +306,9 @@ describe('inbound runs', () => {
     await withWorker(
       pool,
       async () => {
-        const first = await startJobRun(temporal, pool, job('accounts-inbound'), 'full');
+        const first = await hubsync.startRun(job('accounts-inbound'), 'full');
         await new Promise((r) => setTimeout(r, 800));
-        await expect(startJobRun(temporal, pool, job('accounts-inbound'), 'full')).rejects.toThrow(/already running .*runs of a job never overlap/);
+        await expect(hubsync.startRun(job('accounts-inbound'), 'full')).rejects.toThrow(/already running .*runs of a job never overlap/);
         await first.result();
       },
       { secretBox: () => testSecretBox },
@@ -361,14 +363,14 @@ describe('inbound runs', () => {
     await withWorker(
       pool,
       async () => {
-        const stuck = await startJobRun(temporal, pool, job('accounts-inbound'), 'full');
+        const stuck = await hubsync.startRun(job('accounts-inbound'), 'full');
         for (let i = 0; i < 100; i++) {
           const { rows } = await pool.query(`SELECT 1 FROM job_runs WHERE workflow_id = $1 AND status = 'running'`, [stuck.workflowId]);
           if (rows.length) break;
           await new Promise((r) => setTimeout(r, 100));
         }
         await stuck.terminate('operator terminated the run');
-        const next = await (await startJobRun(temporal, pool, job('accounts-inbound'), 'incremental')).result();
+        const next = await (await hubsync.startRun(job('accounts-inbound'), 'incremental')).result();
         expect(next.runId).toBeGreaterThan(0);
         const old = await pool.query<{ status: string; error: string }>('SELECT status, error FROM job_runs WHERE workflow_id = $1', [stuck.workflowId]);
         expect(old.rows[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/ended \(TERMINATED\) without recording its end/) });
@@ -379,7 +381,7 @@ describe('inbound runs', () => {
   });
 
   it('creates a Temporal Schedule with overlap SKIP that runs the job (P2, T10)', async () => {
-    const scheduleId = await scheduleJob(temporal, pool, job('accounts-inbound'), { every: '1h' });
+    const scheduleId = await hubsync.schedule(job('accounts-inbound'), { every: '1h' });
     const handle = temporal.schedule.getHandle(scheduleId);
     const described = await handle.describe();
     expect(described.policies.overlap).toBe('SKIP');

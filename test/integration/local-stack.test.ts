@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../activities/hub/store';
-import { freePort } from '../../workers/local/ports';
+import { freePort } from '../../local/ports';
 import { CliProcess, isProcessAlive, runCli } from '../support/cli';
 import { testStack } from '../support/test-env';
 

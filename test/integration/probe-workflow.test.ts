@@ -1,7 +1,7 @@
 // P1/P4 foundation: a real workflow on the Temporal dev server, executed by a real hubsync worker, whose
 // activity writes to the real PostgreSQL.
 import { HubsyncClient } from '../../client/hubsync-client';
-import { makeProbeWorkflowId } from '../../workflows/definitions';
+import { makeProbeWorkflowId } from '../../kernel/ids';
 import { testPool, testStack, withWorker } from '../support/test-env';
 
 describe('probe workflow (worker + Temporal + PostgreSQL end to end)', () => {

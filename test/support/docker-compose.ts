@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { goInstallCached } from '../../workers/local/go-tool';
+import { goInstallCached } from '../../local/go-tool';
 
 export const COMPOSE_VERSION = 'v2.29.7';
 

@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../activities/hub/store';
-import { clearProxyVariables, loadEnv } from '../../workers/env';
-import { freePort } from '../../workers/local/ports';
-import { startThrowawayPostgres } from '../../workers/local/postgres';
-import { startDevServer } from '../../workers/local/temporal-server';
+import { clearProxyVariables, loadEnv } from '../../kernel/env';
+import { freePort } from '../../local/ports';
+import { startThrowawayPostgres } from '../../local/postgres';
+import { startDevServer } from '../../local/temporal-server';
 import { TEST_ENV, type TestStackHandle } from './test-env';
 
 export default async function globalSetup(): Promise<void> {

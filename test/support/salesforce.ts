@@ -4,7 +4,7 @@
  * parallel on the shared database never see each other's jobs and links.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { addSalesforceConnection } from '../../activities/hub/connections';
+import { addConnection } from '../../activities/hub/connections';
 import { SecretBox } from '../../activities/hub/secrets';
 import type { Pool } from '../../activities/hub/store';
 import { startSalesforceSandbox, type SalesforceSandboxHandle, type StartSalesforceSandboxOptions } from '../../sandbox/salesforce';
@@ -38,7 +38,7 @@ export async function startSalesforceFixture(
   // Each fixture is its own Salesforce instance: orgs syncing into the one test hub must not share record IDs.
   const sandbox = await startSalesforceSandbox({ port: 0, seed: 'demo', pod: podFor(connectionId), ...options });
   const c = sandbox.credentials;
-  await addSalesforceConnection(pool, testSecretBox, {
+  await addConnection(pool, testSecretBox, {
     id: connectionId,
     kind: 'salesforce',
     baseUrl: sandbox.url,

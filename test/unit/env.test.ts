@@ -1,4 +1,5 @@
-import { ConfigurationError, clearProxyVariables, loadEnv } from '../../workers/env';
+import { clearProxyVariables, loadEnv } from '../../kernel/env';
+import { ConfigurationError } from '../../kernel/errors';
 
 describe('environment parsing', () => {
   it('applies the documented defaults', () => {

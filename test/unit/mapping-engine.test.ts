@@ -1,10 +1,13 @@
 // The mapping engine and the per-record decisions shared by preview and runs (T9, T11, T12, T13, T14, T15,
 // T16, T17, T18, T20, T22, T29).
 import { decideInbound, decideOutbound } from '../../activities/mapping/decide';
-import { campaignTouchSubject, inboundSelectFields, mapInbound, mapOutbound, type HubRecordForOutbound } from '../../activities/mapping/engine';
+import { selectFields } from '../../activities/crm/salesforce/soql';
+import { toCrmRecord } from '../../activities/crm/salesforce/session';
+import { campaignTouchSubject, inboundReadSpec, mapInbound, mapOutbound, type HubRecordForOutbound } from '../../activities/mapping/engine';
 import { configFromTemplate } from '../../activities/mapping/job-config';
 
-const sfTask = (overrides: Record<string, unknown> = {}) => ({
+// A Task as Salesforce's query API returns it, handed over by the connector.
+const sfTask = (overrides: Record<string, unknown> = {}) => toCrmRecord({
   attributes: { type: 'Task', url: '/services/data/v62.0/sobjects/Task/00T000000000001AAA' },
   Id: '00T000000000001AAA',
   SystemModstamp: '2026-11-20T10:00:00.000+0000',
@@ -25,7 +28,7 @@ describe('inbound mapping', () => {
   const config = configFromTemplate('tasks-inbound');
 
   it('reads every mapped path plus the cursor fields once', () => {
-    expect(inboundSelectFields(config)).toEqual(['Id', 'SystemModstamp', 'LastModifiedDate', 'AccountId', 'Subject', 'Description', 'Priority', 'Status', 'ActivityDate', 'Owner.Email', 'CreatedBy.Email', 'CreatedDate']);
+    expect(selectFields(inboundReadSpec(config).paths)).toEqual(['Id', 'SystemModstamp', 'LastModifiedDate', 'AccountId', 'Subject', 'Description', 'Priority', 'Status', 'ActivityDate', 'Owner.Email', 'CreatedBy.Email', 'CreatedDate']);
   });
 
   it('maps a Salesforce record to hub columns, lowercasing the external ID and emails (T13)', () => {
@@ -56,8 +59,8 @@ describe('inbound mapping', () => {
   it('maps Event WhoId to participants with the contact name and email (T23)', () => {
     const tp = configFromTemplate('touchpoints-inbound');
     const withWho = { ...tp, mapping: [...tp.mapping, { crmField: 'WhoId', crmFieldType: 'reference', hubField: 'Participants', hubFieldType: 'participants', key: false }] };
-    expect(inboundSelectFields(withWho)).toEqual(expect.arrayContaining(['WhoId', 'Who.Name', 'Who.Email']));
-    const { mapped } = mapInbound(withWho, { Id: '00U1', Subject: 's', WhoId: '003A', Who: { Name: 'Bo Li', Email: 'BO@x.io' } });
+    expect(selectFields(inboundReadSpec(withWho).paths)).toEqual(expect.arrayContaining(['WhoId', 'Who.Name', 'Who.Email']));
+    const { mapped } = mapInbound(withWho, toCrmRecord({ Id: '00U1', Subject: 's', WhoId: '003A', Who: { Name: 'Bo Li', Email: 'BO@x.io' } }));
     expect(mapped.participants).toEqual([{ crmContactId: '003A', name: 'Bo Li', email: 'bo@x.io' }]);
   });
 });

@@ -1,6 +1,7 @@
 // Mapping rules that need no CRM (T7, T8, T13, T17, T20, T22) and edits of a job's mapping.
 import { applyJobEdit, JobEditError } from '../../activities/mapping/edit';
-import { andConditions, parseSoqlFilter } from '../../activities/mapping/filter';
+import { parseSoqlFilter } from '../../activities/crm/salesforce/filter';
+import { andConditions } from '../../activities/crm/salesforce/soql';
 import { configFromTemplate, JobConfigError, parseJobConfig, type JobConfig } from '../../activities/mapping/job-config';
 import { validateStructure } from '../../activities/mapping/validate';
 

@@ -3,7 +3,7 @@
 // source field, source field type, hub ("Totango") attribute, attribute type, and which rows are keys.
 import { defaultTemplate } from '../../activities/mapping/templates';
 import { configFromTemplate, parseJobConfig } from '../../activities/mapping/job-config';
-import { JOB_KINDS, type JobKind } from '../../activities/mapping/job-kinds';
+import { JOB_KINDS, type JobKind } from '../../kernel/job-kinds';
 import { validateStructure } from '../../activities/mapping/validate';
 
 type SeedRow = [sourceField: string, sourceFieldType: string, attribute: string, attributeType: string];

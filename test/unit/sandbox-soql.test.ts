@@ -387,7 +387,7 @@ describe('SOQL engine: SELECT and the JSON row shape', () => {
 
   it('uses the API version it is given in attribute URLs', () => {
     const [row] = rows(`SELECT Id FROM Account WHERE Id = '${acme.id}'`, '58.0');
-    expect(row?.attributes).toEqual({ type: 'Account', url: `/services/data/v58.0/sobjects/Account/${acme.id}` });
+    expect(row?.['attributes']).toEqual({ type: 'Account', url: `/services/data/v58.0/sobjects/Account/${acme.id}` });
   });
 
   it("formats datetimes as Salesforce does, dates as YYYY-MM-DD, and keeps booleans, numbers and nulls typed", () => {
@@ -677,9 +677,9 @@ describe('SOQL engine: relative date literals (now = Wednesday 2024-05-15 12:00 
   it('evaluates relative literals against the clock when the query executes', () => {
     const query = compileSoql('SELECT Day__c FROM Cal__c WHERE Day__c = TODAY', ds);
     const local = new MemoryDataSource(SCHEMAS, calendarRows(), new Date('2025-02-28T23:59:59Z'));
-    expect(executeSoql(query, local, { scanAll: false }).records.map((r) => r.fields.Day__c)).toEqual(['2025-02-28', '2025-02-28']);
+    expect(executeSoql(query, local, { scanAll: false }).records.map((r) => r.fields['Day__c'])).toEqual(['2025-02-28', '2025-02-28']);
     local.clock = new Date('2025-03-01T00:00:00Z');
-    expect(executeSoql(query, local, { scanAll: false }).records.map((r) => r.fields.Day__c)).toEqual(['2025-03-01', '2025-03-01']);
+    expect(executeSoql(query, local, { scanAll: false }).records.map((r) => r.fields['Day__c'])).toEqual(['2025-03-01', '2025-03-01']);
   });
 });
 
@@ -769,7 +769,7 @@ describe('SOQL engine: query and queryAll', () => {
         Owner: { attributes: { type: 'User', url: url(ada) }, Email: 'ada@example.com' },
       },
     ]);
-    expect(rows(`SELECT IsDeleted FROM Task WHERE Id = '${callJane.id}'`)[0]?.IsDeleted).toBe(false);
+    expect(rows(`SELECT IsDeleted FROM Task WHERE Id = '${callJane.id}'`)[0]?.['IsDeleted']).toBe(false);
   });
 
   it('keeps a fixed result set: executing returns record references in their final order', () => {
@@ -937,9 +937,9 @@ describe('SOQL engine: scale', () => {
     );
     const result = executeSoql(query, big, { scanAll: false });
     const elapsed = Date.now() - started;
-    const expected = tasks.filter((t) => !t.isDeleted && (t.fields.SystemModstamp as string) >= '2024-01-02T00:00:00.000Z');
+    const expected = tasks.filter((t) => !t.isDeleted && (t.fields['SystemModstamp'] as string) >= '2024-01-02T00:00:00.000Z');
     expect(result.totalSize).toBe(expected.length);
-    const stamps = result.records.map((r) => r.fields.SystemModstamp as string);
+    const stamps = result.records.map((r) => r.fields['SystemModstamp'] as string);
     expect(stamps).toEqual([...stamps].sort());
     expect(projectRecord(query, result.records[0] as StoredRecord, big, '62.0')).toMatchObject({ Owner: { Email: 'u@example.com' } });
     // About 60 ms on a laptop; the bound only catches a regression to per-row interpretation.

@@ -1,7 +1,8 @@
 // Connection secrets are encrypted at rest, and refused without a key.
 import { randomBytes } from 'node:crypto';
 import { loadSecretBox, SecretBox } from '../../activities/hub/secrets';
-import { ConfigurationError, loadEnv } from '../../workers/env';
+import { loadEnv } from '../../kernel/env';
+import { ConfigurationError } from '../../kernel/errors';
 
 describe('secret box', () => {
   const box = new SecretBox(randomBytes(32));

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cachedCliPath, findOnPath, locateTemporalCli, TemporalCliUnavailableError, TEMPORAL_CLI_VERSION } from '../../workers/local/temporal-cli';
+import { cachedCliPath, findOnPath, locateTemporalCli, TemporalCliUnavailableError, TEMPORAL_CLI_VERSION } from '../../local/temporal-cli';
 
 function executable(file: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });

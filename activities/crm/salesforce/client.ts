@@ -1,31 +1,20 @@
 /**
- * Salesforce through jsforce: authentication from a stored connection, describe in hubsync's shape,
- * queries, API usage, and translation of jsforce errors into CrmError kinds.
+ * Salesforce through jsforce: authentication from a stored connection, describe in hubsync's shape, API
+ * usage, and the one translation of jsforce errors into CrmError kinds.
  *
  * jsforce behaviours this relies on (see crm-api-contracts.md §1): it refreshes the access token on a 401
  * when an OAuth client and refresh token are configured, and replays the call; it silently retries GETs
  * on 420/429/5xx; errors carry Salesforce's errorCode as `name`/`errorCode`.
  */
 import { Connection, type DescribeSObjectResult } from 'jsforce';
+import { z } from 'zod';
+import type { ApiUsage } from '../connector';
 import { CrmError } from '../errors';
 import type { CrmFieldDescribe, CrmObjectDescribe } from '../types';
+import type { SalesforceSecrets, SalesforceSettings } from './connection';
 
 /** The API version hubsync speaks; jsforce would otherwise default to 50.0 (and degrade collection calls). */
 export const SALESFORCE_API_VERSION = '62.0';
-
-export interface SalesforceSettings {
-  /** Where the OAuth token endpoint lives (login.salesforce.com, a My Domain, or the sandbox). */
-  loginUrl: string;
-  apiVersion?: string;
-  clientId: string;
-  username?: string;
-}
-
-export interface SalesforceSecrets {
-  clientSecret?: string;
-  refreshToken?: string;
-  password?: string;
-}
 
 export interface SalesforceConnectionInfo {
   id: string;
@@ -34,29 +23,55 @@ export interface SalesforceConnectionInfo {
   secrets: SalesforceSecrets;
 }
 
-interface JsforceError {
-  name?: string;
-  errorCode?: string;
-  message?: string;
-  code?: string;
+/** What jsforce's errors carry: Salesforce's errorCode (also as `name`), or a Node network code. */
+const JsforceErrorSchema = z.object({
+  name: z.string().optional(),
+  errorCode: z.string().optional(),
+  message: z.string().optional(),
+  code: z.string().optional(),
+});
+
+function errorParts(err: unknown): z.infer<typeof JsforceErrorSchema> {
+  const parsed = JsforceErrorSchema.safeParse(err);
+  return parsed.success ? parsed.data : {};
 }
+
+/** Whether jsforce reported Salesforce's NOT_FOUND (an unknown object in describe, a missing record). */
+export function isNotFound(err: unknown): boolean {
+  const e = errorParts(err);
+  return e.errorCode === 'NOT_FOUND' || e.name === 'NOT_FOUND';
+}
+
+const AUTH_FIX = "check the connection's credentials (`hubsync connection test <id>`) and add it again with the current ones";
+
+/** How Node and undici describe a request that never got an answer. */
+const NETWORK_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|fetch failed|other side closed/i;
 
 /** Translates whatever jsforce (or the network) threw into a CrmError with the CRM's reason. */
 export function toCrmError(err: unknown, context: string): CrmError {
   if (err instanceof CrmError) return err;
-  const e = (err ?? {}) as JsforceError;
-  const code = e.errorCode ?? e.name ?? e.code ?? 'UNKNOWN';
+  const e = errorParts(err);
   const message = `${context}: ${e.message ?? String(err)}`;
+  const cause = { cause: err };
+  // jsforce replaces a failed token refresh (after a 401) by a plain Error "Unable to refresh session due to:
+  // <the OAuth error_description>", dropping the OAuth error code (session-refresh-delegate.ts). The token
+  // endpoint refused the refresh token unless the refresh never reached it (a network failure).
+  const refresh = /^Unable to refresh session due to: (.*)$/s.exec(e.message ?? '');
+  if (refresh) {
+    if (NETWORK_FAILURE.test(refresh[1] ?? '')) return new CrmError('transient', 'REFRESH_UNREACHABLE', message, cause);
+    return new CrmError('auth', 'REFRESH_REFUSED', message, { ...cause, fix: AUTH_FIX });
+  }
+  const code = e.errorCode ?? e.name ?? e.code ?? 'UNKNOWN';
   switch (code) {
     case 'INVALID_SESSION_ID':
     case 'invalid_grant':
     case 'invalid_client':
     case 'invalid_client_id':
     case 'INVALID_AUTH_HEADER':
-      return new CrmError('auth', code, `${message}. Check the connection's credentials (\`hubsync connection test\`), then re-add it if they changed.`);
+      return new CrmError('auth', code, message, { ...cause, fix: AUTH_FIX });
     case 'REQUEST_LIMIT_EXCEEDED':
       // Salesforce gives no retry hint; the activity's exponential backoff (up to a minute) spaces retries.
-      return new CrmError('rate-limit', code, message);
+      return new CrmError('rate-limit', code, message, cause);
     case 'UNABLE_TO_LOCK_ROW':
     case 'SERVER_UNAVAILABLE':
     case 'ECONNRESET':
@@ -67,15 +82,15 @@ export function toCrmError(err: unknown, context: string): CrmError {
     case 'ERROR_HTTP_502':
     case 'ERROR_HTTP_503':
     case 'ERROR_HTTP_504':
-      return new CrmError('transient', code, message);
+      return new CrmError('transient', code, message, cause);
     case 'MALFORMED_QUERY':
     case 'INVALID_FIELD':
     case 'INVALID_TYPE':
     case 'INVALID_QUERY_FILTER_OPERATOR':
     case 'NOT_FOUND':
-      return new CrmError('configuration', code, message);
+      return new CrmError('configuration', code, message, cause);
     default:
-      return new CrmError(/^ERROR_HTTP_5/.test(code) ? 'transient' : 'record', code, message);
+      return new CrmError(/^ERROR_HTTP_5/.test(code) ? 'transient' : 'record', code, message, cause);
   }
 }
 
@@ -111,7 +126,7 @@ export async function openSalesforce(info: SalesforceConnectionInfo): Promise<Co
   } catch (err) {
     throw toCrmError(err, `connection '${info.id}': authentication at ${settings.loginUrl} failed`);
   }
-  throw new CrmError('configuration', 'NO_CREDENTIALS', `connection '${info.id}' has neither a refresh token, a username and password, nor a client secret`);
+  throw new CrmError('configuration', 'NO_CREDENTIALS', `connection '${info.id}' has neither a refresh token, a username and password, nor a client secret`, { fix: 'add the connection again with a refresh token, a username and password, or a client secret' });
 }
 
 function toFieldDescribe(field: DescribeSObjectResult['fields'][number]): CrmFieldDescribe {
@@ -143,8 +158,7 @@ export function describeCache(conn: Connection): (objectName: string) => Promise
       pending = conn.describe(objectName).then(
         (d): CrmObjectDescribe => ({ name: d.name, label: d.label, createable: d.createable, updateable: d.updateable, queryable: d.queryable, fields: d.fields.map(toFieldDescribe) }),
         (err: unknown) => {
-          const e = err as JsforceError;
-          if (e.errorCode === 'NOT_FOUND' || e.name === 'NOT_FOUND') return undefined;
+          if (isNotFound(err)) return undefined;
           throw toCrmError(err, `describe ${objectName}`);
         },
       );
@@ -154,19 +168,18 @@ export function describeCache(conn: Connection): (objectName: string) => Promise
   };
 }
 
-export interface ApiUsage {
-  used: number;
-  max: number;
-}
+const LimitsSchema = z.object({ DailyApiRequests: z.object({ Max: z.number(), Remaining: z.number() }) });
 
 /** The org's daily API usage, from /limits. */
 export async function apiUsage(conn: Connection): Promise<ApiUsage> {
+  let answer: unknown;
   try {
-    const limits = (await conn.limits()) as { DailyApiRequests?: { Max: number; Remaining: number } };
-    const daily = limits.DailyApiRequests;
-    if (!daily) throw new CrmError('configuration', 'NO_LIMITS', 'the /limits answer has no DailyApiRequests');
-    return { used: daily.Max - daily.Remaining, max: daily.Max };
+    answer = await conn.limits();
   } catch (err) {
     throw toCrmError(err, 'read API limits');
   }
+  const parsed = LimitsSchema.safeParse(answer);
+  if (!parsed.success) throw new CrmError('transient', 'UNEXPECTED_RESPONSE', `the /limits answer has no DailyApiRequests {Max, Remaining}: ${parsed.error.message}`);
+  const daily = parsed.data.DailyApiRequests;
+  return { used: daily.Max - daily.Remaining, max: daily.Max };
 }

@@ -104,6 +104,18 @@ describe('Salesforce sandbox: OAuth', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('revokes a refresh token and the sessions obtained with it, as Salesforce documents', async () => {
+    const refreshing = connectWithRefresh(sandbox);
+    await refreshing.query('SELECT Id FROM User');
+    await refreshing.oauth2.revokeToken(sandbox.credentials.refreshToken);
+    // The access token it had obtained is revoked too, and the refresh token cannot get another.
+    const revoked = new Connection({ instanceUrl: sandbox.url, accessToken: refreshing.accessToken ?? '', version: API_VERSION });
+    const err = await rejection(revoked.query('SELECT Id FROM User'));
+    expect(err.errorCode).toBe('INVALID_SESSION_ID');
+    const refused = await rejection(refreshing.oauth2.refreshToken(sandbox.credentials.refreshToken));
+    expect(refused.name).toBe('invalid_grant');
+  });
+
   it('serves the identity URL the token response points at', async () => {
     const conn = connect(sandbox);
     conn.userInfo = { id: sandbox.credentials.userId, organizationId: sandbox.credentials.orgId, url: `${sandbox.url}/id/${sandbox.credentials.orgId}/${sandbox.credentials.userId}` };

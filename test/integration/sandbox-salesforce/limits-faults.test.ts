@@ -32,7 +32,7 @@ describe('Salesforce sandbox: API limits', () => {
     await conn.query('SELECT Id FROM User');
     expect(conn.limitInfo.apiUsage?.used).toBe(2);
     const limits = await conn.limits();
-    expect(limits.DailyApiRequests).toEqual({ Max: 1000, Remaining: 997 });
+    expect(limits['DailyApiRequests']).toEqual({ Max: 1000, Remaining: 997 });
     expect(limits).toHaveProperty('DataStorageMB.Max');
     const raw = await rest(sandbox, 'GET', '/sobjects');
     expect(raw.headers.get('sforce-limit-info')).toBe('api-usage=4/1000');

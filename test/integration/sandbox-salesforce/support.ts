@@ -5,7 +5,7 @@
 import { Connection } from 'jsforce';
 import { startSalesforceSandbox, type SalesforceSandboxHandle, type StartSalesforceSandboxOptions } from '../../../sandbox/salesforce';
 import { makeId } from '../../../sandbox/salesforce/ids';
-import { clearProxyVariables } from '../../../workers/env';
+import { clearProxyVariables } from '../../../kernel/env';
 
 // jsforce would send loopback traffic to a proxy named in the environment.
 clearProxyVariables();

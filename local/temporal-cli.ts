@@ -29,7 +29,15 @@ export function cachedCliPath(cacheDir: string): string {
 }
 
 function temporalTool(cacheDir: string): GoTool {
-  return { module: 'github.com/temporalio/cli/cmd/temporal', version: TEMPORAL_CLI_VERSION, builtName: 'temporal', target: cachedCliPath(cacheDir) };
+  return {
+    module: 'github.com/temporalio/cli/cmd/temporal',
+    version: TEMPORAL_CLI_VERSION,
+    builtName: 'temporal',
+    target: cachedCliPath(cacheDir),
+    // The CLI reports the version stamped into this variable (its release builds set it the same way);
+    // without it a `go install` build calls itself 0.0.0-DEV.
+    ldflags: `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION.replace(/^v/, '')}`,
+  };
 }
 
 /** Resolves the CLI from configuration, PATH or cache only: never builds. */

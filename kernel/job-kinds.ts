@@ -38,3 +38,7 @@ export const JOB_KIND_INFO: Record<JobKind, JobKindInfo> = {
 export function isJobKind(value: string): value is JobKind {
   return (JOB_KINDS as readonly string[]).includes(value);
 }
+
+/** The CRMs a connection can point at (W10). */
+export const CONNECTION_KINDS = ['salesforce', 'hubspot', 'dynamics'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];

@@ -3,11 +3,10 @@
  * The job's queries wrap it in parentheses and AND it with the cursor condition, so the filter must be one
  * boolean condition and nothing else: no `;`, no unbalanced parentheses (which could close the wrapper),
  * no LIMIT / ORDER BY / GROUP BY, no sub-queries, and only fields the object has. What passes is then
- * checked by the CRM itself with a cheap query (see validateFilterWithCrm in the connector).
+ * checked by Salesforce itself with a cheap query (the session's checkFilter).
  */
 import { parseQuery, type Query, type WhereClause } from '@jetstreamapp/soql-parser-js';
-import { findField, findRelationship, type CrmObjectDescribe, type DescribeLookup } from '../crm/types';
-import type { ValidationIssue } from './validate';
+import { findField, findRelationship, type CrmObjectDescribe, type DescribeLookup, type ValidationIssue } from '../types';
 
 /** Scans the filter outside string literals: balanced parentheses, no statement separator, no clauses. */
 function scanOutsideStrings(filter: string): string | undefined {
@@ -88,10 +87,4 @@ export async function validateSoqlFilter(filter: string, object: CrmObjectDescri
     }
   }
   return issues;
-}
-
-/** Joins conditions for a WHERE clause, each in its own parentheses. */
-export function andConditions(conditions: Array<string | undefined>): string | undefined {
-  const present = conditions.filter((c): c is string => Boolean(c && c.trim()));
-  return present.length ? present.map((c) => `(${c})`).join(' AND ') : undefined;
 }

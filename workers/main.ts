@@ -3,11 +3,12 @@
  * Needs TEMPORAL_ADDRESS and DATABASE_URL; applies pending migrations first; on SIGINT/SIGTERM it stops
  * taking tasks, lets in-flight activities finish (or cancels them after the grace time), then exits.
  */
-import { createPool, migrate } from '../../activities/hub/store';
-import { ConfigurationError, loadEnv } from '../../workers/env';
-import { useExistingServer } from '../../workers/local/temporal-server';
-import { installRuntime } from '../../workers/runtime';
-import { createHubsyncWorker } from '../../workers/worker';
+import { createPool, migrate } from '../activities/hub/store';
+import { loadEnv } from '../kernel/env';
+import { ConfigurationError } from '../kernel/errors';
+import { useExistingServer } from './temporal';
+import { installRuntime } from './runtime';
+import { createHubsyncWorker } from './worker';
 
 export async function workerCommand(): Promise<void> {
   const env = loadEnv();

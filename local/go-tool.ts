@@ -14,6 +14,8 @@ export interface GoTool {
   builtName: string;
   /** Absolute path the binary is cached at. */
   target: string;
+  /** `-ldflags` for the build, e.g. to stamp the version a module reports. */
+  ldflags?: string;
 }
 
 export class GoToolUnavailableError extends Error {
@@ -52,7 +54,7 @@ export async function goInstallCached(tool: GoTool, log: (line: string) => void)
   const started = Date.now();
   let output = '';
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(go, ['install', `${tool.module}@${tool.version}`], {
+    const child = spawn(go, ['install', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), `${tool.module}@${tool.version}`], {
       env: { ...process.env, GOBIN: staging, GOFLAGS: [process.env['GOFLAGS'], '-buildvcs=false'].filter(Boolean).join(' ') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

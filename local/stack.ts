@@ -1,20 +1,20 @@
 /**
- * `hubsync start` / `npm start`: brings up everything a laptop needs (PostgreSQL, Temporal, the worker),
- * keeps state under .hubsync/ so a second start resumes the first one's state, and stops, in reverse
- * order, everything it started.
+ * The local stack behind `hubsync start` / `npm start`: everything a laptop needs (PostgreSQL, Temporal and
+ * its UI, the Salesforce sandbox, a worker), with state under .hubsync/ so a second start resumes the first
+ * one's state; `stop()` stops, in reverse order, everything it started. The demo on top of it is the CLI's
+ * (client/demo.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { ensureLocalSecretKey, loadSecretBox } from '../activities/hub/secrets';
+import { ensureLocalSecretKey } from '../activities/hub/secrets';
 import { createPool, migrate, type Pool } from '../activities/hub/store';
 import { startSalesforceSandbox, type SalesforceSandboxHandle } from '../sandbox/salesforce';
-import { startEmbeddedPostgres, redactUrl, type PostgresEndpoint } from '../workers/local/postgres';
-import { startDevServer, useExistingServer, type TemporalEndpoint } from '../workers/local/temporal-server';
+import { startEmbeddedPostgres, redactUrl, type PostgresEndpoint } from './postgres';
+import { startDevServer } from './temporal-server';
+import { useExistingServer, type TemporalEndpoint } from '../workers/temporal';
 import { installRuntime } from '../workers/runtime';
 import { createHubsyncWorker, type HubsyncWorker } from '../workers/worker';
-import { clearProxyVariables, type HubsyncEnv } from '../workers/env';
-import { DEMO_SCHEDULE, setUpDemo } from './demo';
+import { clearProxyVariables, type HubsyncEnv } from '../kernel/env';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './runtime-file';
 
 export interface LocalStack {
@@ -26,8 +26,6 @@ export interface LocalStack {
   salesforceSandbox: SalesforceSandboxHandle;
   /** Resolves when the worker stops (shutdown requested, or a fatal error). */
   workerDone: Promise<void>;
-  /** The demo jobs set up on the sandbox, and their first runs. */
-  demo: { jobs: string[]; firstRuns: Promise<void> };
   info: RuntimeInfo;
   stop(): Promise<void>;
 }
@@ -108,18 +106,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     };
     writeRuntimeInfo(env.hubsyncHome, info);
     cleanups.push({ what: 'runtime file', run: async () => removeRuntimeInfo(env.hubsyncHome) });
-
-    const temporalConnection = await Connection.connect({ address: temporal.address });
-    cleanups.push({ what: 'Temporal client', run: () => temporalConnection.close() });
-    const demo = await setUpDemo({
-      pool,
-      secretBox: loadSecretBox(env),
-      temporal: new Client({ connection: temporalConnection, namespace: temporal.namespace }),
-      sandbox: salesforceSandbox,
-      log,
-    });
-
-    return { temporal, database, pool, worker, salesforceSandbox, workerDone, demo, info, stop: stopAll };
+    return { temporal, database, pool, worker, salesforceSandbox, workerDone, info, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -136,6 +123,5 @@ export function describeStack(stack: LocalStack): string[] {
     `Salesforce:   ${stack.salesforceSandbox.url} (local sandbox, demo org; admin API ${stack.salesforceSandbox.url}/__admin)`,
     `              username ${sf.username}, password ${sf.password}, client id ${sf.clientId}, client secret ${sf.clientSecret}`,
     `              refresh token ${sf.refreshToken}`,
-    `Demo jobs:    ${stack.demo.jobs.join(', ')} (connection 'demo', every ${DEMO_SCHEDULE.every}; first runs started)`,
   ];
 }

@@ -5,9 +5,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-
-/** The repository root: `.hubsync/` (local state) and `db/migrations` are resolved from it. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+import { ConfigurationError } from './errors';
+import { PROJECT_ROOT } from './paths';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -40,10 +39,6 @@ const EnvSchema = z.object({
 
 export type HubsyncEnv = z.infer<typeof EnvSchema> & { hubsyncHome: string; cacheDir: string };
 
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
-
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): HubsyncEnv {
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
@@ -60,13 +55,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): HubsyncEnv {
   };
 }
 
-/** Documentation of every variable, for `hubsync doctor` and the README. */
-export function describeEnv(): Array<{ name: string; description: string }> {
-  return Object.entries(EnvSchema.shape).map(([name, schema]) => ({ name, description: schema.description ?? '' }));
-}
-
 /**
- * jsforce and dynamics-web-api route every request through *_proxy variables and ignore NO_PROXY,
+ * The Salesforce and Dataverse client libraries route every request through *_proxy variables and ignore NO_PROXY,
  * which would send loopback traffic (sandboxes, local Temporal) to a proxy. Local processes drop them.
  */
 export function clearProxyVariables(env: NodeJS.ProcessEnv = process.env): void {

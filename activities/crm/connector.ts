@@ -1,0 +1,147 @@
+/**
+ * The one interface every CRM connector implements (Salesforce today; HubSpot and Dataverse next). Activities,
+ * validation, preview and runs talk to a CRM only through a CrmSession; nothing outside crm/<name>/ imports a
+ * CRM's client library or speaks its query language.
+ *
+ * Designed against the three CRMs' contracts:
+ * - reading: pages in a stable order from a cursor (modification stamp, then record ID), deleted records
+ *   included where the CRM can show them (Salesforce queryAll; HubSpot `archived=true`; Dataverse change
+ *   tracking), at the CRM's page limit (2,000; 100; 5,000);
+ * - writing: batches at the CRM's limit (sObject Collections 200; HubSpot batch 100; Dataverse $batch) with
+ *   one result per record, in request order, so one refused record never fails the others;
+ * - compare-and-set: a read of the current values and version (SystemModstamp; hs_lastmodifieddate; the
+ *   row's @odata.etag) and a write that applies only if the version is still the one read;
+ * - errors: every client-library error leaves the connector as a CrmError of a kernel kind.
+ */
+import type { z } from 'zod';
+import type { ConnectionKind } from '../../kernel/job-kinds';
+import type { SyncCursor } from '../../kernel/cursors';
+import type { CrmObjectDescribe, ValidationIssue } from './types';
+
+/** One CRM record as a connector hands it over, whatever the CRM. */
+export interface CrmRecord {
+  /** The record's ID, in the CRM's own case (API calls and record links need it so). */
+  id: string;
+  /** The CRM's modification stamp (ISO 8601): the cursor's order and last-update-wins (T18, T29). */
+  modifiedAt: string | null;
+  /** The CRM reports the record deleted (recycle bin, archive, change log): it is deleted in the hub (T19). */
+  deleted: boolean;
+  /**
+   * Values by the mapping's own paths: `Field`, or `Relationship.Field` for a first-level reference, as a
+   * nested object (`{ Owner: { Email } }`). Datetimes are ISO 8601.
+   */
+  fields: Record<string, unknown>;
+}
+
+/** What an inbound job reads: the object, the mapped paths, and the job's own filter in the CRM's language. */
+export interface ReadSpec {
+  object: string;
+  /** Mapped paths (`Subject`, `Owner.Email`); the connector adds what it needs for IDs, stamps and deletions. */
+  paths: string[];
+  filter?: string | undefined;
+}
+
+export interface ReadOptions {
+  /** Records per call, at most the session's `limits.pageSize`. */
+  pageSize: number;
+  /** Also return records the CRM reports deleted (runs need them; preview does not). */
+  includeDeleted: boolean;
+}
+
+export type WriteOperation = 'create' | 'update' | 'delete';
+
+export interface CrmWrite {
+  /** The record's CRM ID: required for update and delete, absent for create. */
+  id?: string;
+  /** Field API name → value, already in the CRM's format (multi-select `a;b`, date `YYYY-MM-DD`). */
+  fields: Record<string, string | number | boolean | null>;
+}
+
+export interface CrmWriteResult {
+  ok: boolean;
+  /** The record's CRM ID (the new one for a create). */
+  id: string | null;
+  /** The CRM's own code and message when the record was refused. */
+  errors: Array<{ code: string; message: string; fields: string[] }>;
+}
+
+/** A CRM user, for owner-like lookups (account assignments, task owners). */
+export interface CrmUser {
+  id: string;
+  email: string;
+  active: boolean;
+  name: string | null;
+}
+
+/** The current values of a record and the version they belong to, for compare-and-set (W13). */
+export interface CrmVersionedRecord {
+  id: string;
+  version: string;
+  fields: Record<string, unknown>;
+}
+
+export interface ApiUsage {
+  used: number;
+  max: number;
+}
+
+/** The API's own batch and page limits (ARCHITECTURE rule 6): callers never exceed them. */
+export interface CrmLimits {
+  /** Records per read call. */
+  pageSize: number;
+  /** Records per write call. */
+  writeBatchSize: number;
+  /** IDs per read-by-IDs call. */
+  idsPerRead: number;
+  /**
+   * How far before the stored cursor an incremental read starts: a CRM may make a record visible with a
+   * stamp at or before the last one a run saw (T29).
+   */
+  stampLookbackMs: number;
+}
+
+/** An authenticated conversation with one CRM org, for one connection; its describe answers are cached. */
+export interface CrmSession {
+  readonly kind: ConnectionKind;
+  readonly connectionId: string;
+  readonly limits: CrmLimits;
+  /** Where the session is connected (after any redirect the login gave). */
+  readonly instanceUrl: string;
+  /** An object's schema in hubsync's shape; undefined when the CRM has no such object. */
+  describe(objectName: string): Promise<CrmObjectDescribe | undefined>;
+  /** The filter checked locally (syntax, fields) and then by the CRM itself; the issues, empty when it passes. */
+  checkFilter(object: CrmObjectDescribe, filter: string): Promise<ValidationIssue[]>;
+  /** How many records a read from `cursor` will return (for progress, never for logic). */
+  countRecords(spec: ReadSpec, cursor: SyncCursor, includeDeleted: boolean): Promise<number>;
+  /** The next page after `cursor`, ordered by (modifiedAt, id). */
+  readPage(spec: ReadSpec, cursor: SyncCursor, options: ReadOptions): Promise<CrmRecord[]>;
+  /** Records by ID (deleted ones included, filter applied); IDs not returned no longer exist or no longer match. */
+  readByIds(spec: ReadSpec, ids: string[]): Promise<CrmRecord[]>;
+  /** One batch of at most `limits.writeBatchSize` records; one result per record, in request order. */
+  writeBatch(object: string, operation: WriteOperation, records: CrmWrite[]): Promise<CrmWriteResult[]>;
+  /** Users by email (lowercase), every match: emails need not be unique in a CRM. */
+  findUsersByEmail(emails: string[]): Promise<Map<string, CrmUser[]>>;
+  /** Current values and version of records, for compare-and-set. */
+  readVersions(object: string, ids: string[], fields: string[]): Promise<Map<string, CrmVersionedRecord>>;
+  /** Writes `fields` only if the record is still at `expectedVersion`; `stale` (and nothing written) otherwise. */
+  updateIfUnchanged(object: string, id: string, expectedVersion: string, fields: CrmWrite['fields']): Promise<CrmWriteResult & { stale: boolean }>;
+  /** The org's API usage against its allocation. */
+  apiUsage(): Promise<ApiUsage>;
+}
+
+/** The stored form of a connection: what the hub keeps (secrets encrypted apart) and what a session opens. */
+export interface StoredConnectionParts {
+  baseUrl: string;
+  settings: Record<string, unknown>;
+  secrets: Record<string, string>;
+}
+
+export interface CrmConnector {
+  readonly kind: ConnectionKind;
+  /** The settings and secrets a new connection of this kind takes, as the user gives them. */
+  readonly connectionSchema: z.ZodType<Record<string, unknown>>;
+  /** Splits validated input into the base URL, the stored settings and the secrets (to be encrypted). */
+  toStored(input: Record<string, unknown>): StoredConnectionParts;
+  /** Authenticates and opens a session. Auth failures are CrmErrors of kind `auth`. */
+  open(connection: { id: string } & StoredConnectionParts): Promise<CrmSession>;
+}

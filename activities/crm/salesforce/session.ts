@@ -1,0 +1,218 @@
+/**
+ * The Salesforce connector: a CrmSession over a jsforce Connection. Reads are SOQL (soql.ts) through
+ * `query` or, with deletions, `queryAll`; writes are sObject Collections (200 records a call, one result
+ * per record, `allOrNone: false`); every jsforce error leaves as a CrmError (client.ts).
+ */
+import type { Connection } from 'jsforce';
+import { z } from 'zod';
+import type { SyncCursor } from '../../../kernel/cursors';
+import { toIsoDateTime } from '../../../kernel/datetime';
+import type { CrmConnector, CrmRecord, CrmSession, CrmUser, CrmVersionedRecord, CrmWrite, CrmWriteResult, ReadOptions, ReadSpec, WriteOperation } from '../connector';
+import { CrmError } from '../errors';
+import type { CrmObjectDescribe, ValidationIssue } from '../types';
+import { apiUsage, describeCache, openSalesforce, toCrmError } from './client';
+import { SalesforceConnectionSchema, SalesforceSecretsSchema, SalesforceSettingsSchema, salesforceToStored } from './connection';
+import { validateSoqlFilter } from './filter';
+import { byIdsSoql, countSoql, pageSoql, soqlString } from './soql';
+
+/** Salesforce's API limits (ARCHITECTURE rule 6). */
+export const SALESFORCE_LIMITS = {
+  /** The largest query batch: one page is one API call. */
+  pageSize: 2000,
+  /** sObject Collections take at most 200 records per call. */
+  writeBatchSize: 200,
+  /** IDs per `WHERE Id IN (...)` query: keeps the SOQL well under its 100,000-character limit. */
+  idsPerRead: 200,
+  /**
+   * Salesforce stamps SystemModstamp to the second and when a transaction starts, not when it commits: a
+   * record can become visible with a stamp at or before the last one a run saw. A minute of look-back costs a
+   * few re-reads (recognised as unchanged), never a missed record.
+   */
+  stampLookbackMs: 60_000,
+} as const;
+
+/** A query record: attributes, fields, and nested objects for relationships. */
+const QueryRecordSchema = z.looseObject({ Id: z.string() });
+const QueryResultSchema = z.object({ totalSize: z.number(), records: z.array(QueryRecordSchema) });
+
+/** A save result of sObject Collections: errors carry `statusCode` (single-record errors `errorCode`). */
+const SaveResultSchema = z.object({
+  id: z.string().nullish(),
+  success: z.boolean(),
+  errors: z
+    .array(z.object({ statusCode: z.string().optional(), errorCode: z.string().optional(), message: z.string(), fields: z.array(z.string()).optional() }))
+    .default([]),
+});
+
+const UserSchema = z.object({ Id: z.string(), Email: z.string().nullable(), IsActive: z.boolean(), Name: z.string().nullable() });
+
+/** The SOQL record in hubsync's shape; SystemModstamp is the stamp the cursor orders by. */
+export function toCrmRecord(raw: Record<string, unknown>): CrmRecord {
+  const { attributes: _attributes, ...fields } = raw;
+  return {
+    id: String(fields['Id'] ?? ''),
+    modifiedAt: toIsoDateTime(fields['SystemModstamp'] ?? fields['LastModifiedDate']),
+    deleted: fields['IsDeleted'] === true,
+    fields,
+  };
+}
+
+function parseRecords(answer: unknown, what: string): CrmRecord[] {
+  const parsed = QueryResultSchema.safeParse(answer);
+  if (!parsed.success) throw new CrmError('transient', 'UNEXPECTED_RESPONSE', `${what}: the query answer is not a QueryResult (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  return parsed.data.records.map(toCrmRecord);
+}
+
+function toWriteResult(raw: unknown): CrmWriteResult {
+  const r = SaveResultSchema.parse(raw);
+  return {
+    ok: r.success,
+    id: r.id ?? null,
+    errors: r.errors.map((e) => ({ code: e.statusCode ?? e.errorCode ?? 'UNKNOWN', message: e.message, fields: e.fields ?? [] })),
+  };
+}
+
+export class SalesforceSession implements CrmSession {
+  readonly kind = 'salesforce' as const;
+  readonly limits = SALESFORCE_LIMITS;
+  readonly describe: (objectName: string) => Promise<CrmObjectDescribe | undefined>;
+
+  constructor(
+    readonly connectionId: string,
+    /** The jsforce connection; it refreshes its access token on a 401 and replays the call. */
+    readonly conn: Connection,
+  ) {
+    this.describe = describeCache(conn);
+  }
+
+  get instanceUrl(): string {
+    return this.conn.instanceUrl;
+  }
+
+  /** The API version the session speaks (jsforce would otherwise default to 50.0). */
+  get apiVersion(): string {
+    return this.conn.version;
+  }
+
+  private async query(soql: string, options: { scanAll: boolean; autoFetch?: boolean; maxFetch?: number }, what: string): Promise<unknown> {
+    try {
+      return await this.conn.query(soql, { autoFetch: false, ...options });
+    } catch (err) {
+      throw toCrmError(err, what);
+    }
+  }
+
+  async checkFilter(object: CrmObjectDescribe, filter: string): Promise<ValidationIssue[]> {
+    const local = await validateSoqlFilter(filter, object, this.describe);
+    if (local.length > 0) return local;
+    try {
+      // The CRM's own parser has the last word (T8): a cheap query reports its reason verbatim.
+      await this.conn.query(`SELECT Id FROM ${object.name} WHERE (${filter}) LIMIT 1`);
+      return [];
+    } catch (err) {
+      const crmError = toCrmError(err, 'the CRM refused the filter');
+      if (crmError.kind !== 'configuration' && crmError.kind !== 'record') throw crmError;
+      return [{ severity: 'error', code: 'FILTER_REFUSED_BY_CRM', message: `filter: ${crmError.message}`, fix: "correct the condition; the message above is Salesforce's own" }];
+    }
+  }
+
+  async countRecords(spec: ReadSpec, cursor: SyncCursor, includeDeleted: boolean): Promise<number> {
+    const answer = await this.query(countSoql(spec, cursor), { scanAll: includeDeleted }, `counting ${spec.object} records`);
+    return z.object({ totalSize: z.number() }).parse(answer).totalSize;
+  }
+
+  async readPage(spec: ReadSpec, cursor: SyncCursor, options: ReadOptions): Promise<CrmRecord[]> {
+    const answer = await this.query(pageSoql(spec, cursor, Math.min(options.pageSize, SALESFORCE_LIMITS.pageSize)), { scanAll: options.includeDeleted }, `reading ${spec.object} records`);
+    return parseRecords(answer, `reading ${spec.object} records`);
+  }
+
+  async readByIds(spec: ReadSpec, ids: string[]): Promise<CrmRecord[]> {
+    if (ids.length === 0) return [];
+    const answer = await this.query(byIdsSoql(spec, ids), { scanAll: true, autoFetch: true, maxFetch: ids.length + 1 }, `reading ${spec.object} records by Id`);
+    return parseRecords(answer, `reading ${spec.object} records by Id`);
+  }
+
+  async writeBatch(object: string, operation: WriteOperation, records: CrmWrite[]): Promise<CrmWriteResult[]> {
+    if (records.length === 0) return [];
+    if (records.length > SALESFORCE_LIMITS.writeBatchSize) {
+      throw new CrmError('configuration', 'EXCEEDED_ID_LIMIT', `${records.length} records in one ${operation} of ${object}: sObject Collections take at most ${SALESFORCE_LIMITS.writeBatchSize}`);
+    }
+    const sobject = this.conn.sobject(object);
+    const options = { allOrNone: false };
+    let answer: unknown;
+    try {
+      if (operation === 'create') answer = await sobject.create(records.map((r) => ({ ...r.fields })), options);
+      else if (operation === 'update') answer = await sobject.update(records.map((r) => ({ ...r.fields, Id: requireId(r, operation) })), options);
+      else answer = await sobject.destroy(records.map((r) => requireId(r, operation)), options);
+    } catch (err) {
+      throw toCrmError(err, `${operation} of ${records.length} ${object} records`);
+    }
+    return z.array(z.unknown()).parse(answer).map(toWriteResult);
+  }
+
+  async findUsersByEmail(emails: string[]): Promise<Map<string, CrmUser[]>> {
+    const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+    const found = new Map<string, CrmUser[]>();
+    for (let i = 0; i < wanted.length; i += SALESFORCE_LIMITS.idsPerRead) {
+      const chunk = wanted.slice(i, i + SALESFORCE_LIMITS.idsPerRead);
+      const answer = await this.query(`SELECT Id, Email, IsActive, Name FROM User WHERE Email IN (${chunk.map(soqlString).join(', ')})`, { scanAll: false, autoFetch: true, maxFetch: 50_000 }, 'looking up users by email');
+      const parsed = z.object({ records: z.array(UserSchema) }).parse(answer);
+      for (const u of parsed.records) {
+        if (!u.Email) continue;
+        const email = u.Email.toLowerCase();
+        found.set(email, [...(found.get(email) ?? []), { id: u.Id, email, active: u.IsActive, name: u.Name }]);
+      }
+    }
+    return found;
+  }
+
+  async readVersions(object: string, ids: string[], fields: string[]): Promise<Map<string, CrmVersionedRecord>> {
+    const out = new Map<string, CrmVersionedRecord>();
+    for (let i = 0; i < ids.length; i += SALESFORCE_LIMITS.idsPerRead) {
+      const chunk = ids.slice(i, i + SALESFORCE_LIMITS.idsPerRead);
+      const spec: ReadSpec = { object, paths: fields };
+      const answer = await this.query(byIdsSoql(spec, chunk), { scanAll: false, autoFetch: true, maxFetch: chunk.length + 1 }, `reading ${object} versions`);
+      for (const r of parseRecords(answer, `reading ${object} versions`)) {
+        if (r.modifiedAt) out.set(r.id, { id: r.id, version: r.modifiedAt, fields: r.fields });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Salesforce's REST API has no compare-and-set on a record PATCH that the sandbox emulates, so the version
+   * (SystemModstamp) is read again just before the write: a change by someone else up to that read is
+   * reported as stale; one landing in the milliseconds between the read and the write is not seen.
+   */
+  async updateIfUnchanged(object: string, id: string, expectedVersion: string, fields: CrmWrite['fields']): Promise<CrmWriteResult & { stale: boolean }> {
+    const current = (await this.readVersions(object, [id], [])).get(id);
+    if (!current) return { ok: false, id, stale: false, errors: [{ code: 'ENTITY_IS_DELETED', message: `${object} ${id} does not exist (any more)`, fields: [] }] };
+    if (current.version !== expectedVersion) return { ok: false, id, stale: true, errors: [] };
+    const [result] = await this.writeBatch(object, 'update', [{ id, fields }]);
+    return { ...(result as CrmWriteResult), stale: false };
+  }
+
+  apiUsage() {
+    return apiUsage(this.conn);
+  }
+}
+
+function requireId(record: CrmWrite, operation: WriteOperation): string {
+  if (!record.id) throw new CrmError('configuration', 'MISSING_ID', `a record to ${operation} needs its CRM ID`);
+  return record.id;
+}
+
+export const salesforceConnector: CrmConnector = {
+  kind: 'salesforce',
+  connectionSchema: SalesforceConnectionSchema,
+  toStored: salesforceToStored,
+  async open(connection) {
+    const conn = await openSalesforce({
+      id: connection.id,
+      baseUrl: connection.baseUrl,
+      settings: SalesforceSettingsSchema.parse(connection.settings),
+      secrets: SalesforceSecretsSchema.parse(connection.secrets),
+    });
+    return new SalesforceSession(connection.id, conn);
+  },
+};

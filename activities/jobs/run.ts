@@ -1,0 +1,100 @@
+/**
+ * The activities every job run has, whatever its direction (P1): begin (validate the job, record the run,
+ * read the cursor), finish (record the end), and pause the job's schedule when the CRM refused the
+ * connection's credentials. Each returns only IDs, cursors and counters.
+ */
+import { Context } from '@temporalio/activity';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { START_CURSOR, type SyncCursor } from '../../kernel/cursors';
+import { ConfigurationError } from '../../kernel/errors';
+import { makeJobScheduleId } from '../../kernel/ids';
+import { JOB_KIND_INFO, type Direction } from '../../kernel/job-kinds';
+import type { RunMode } from '../../kernel/runs';
+import type { RunStats } from '../../kernel/stats';
+import type { SessionSource } from '../crm/sessions';
+import { getJob } from '../hub/jobs';
+import { readCursor, recordRunEnd, recordRunStart, type RunStatus, type WorkflowStatusLookup } from '../hub/runs';
+import type { Pool } from '../hub/store';
+import { inboundReadSpec } from '../mapping/engine';
+import { validateJob, validationErrors } from './validate-job';
+
+export interface RunDeps {
+  pool: Pool;
+  session: SessionSource;
+}
+
+export interface BeginRunInput {
+  jobId: string;
+  /** The direction of the workflow that runs the job: a job of the other direction is refused. */
+  direction: Direction;
+  mode: RunMode;
+  workflowId: string;
+}
+
+export interface BeginRunResult {
+  runId: number;
+  jobVersion: number;
+  connectionId: string;
+  cursor: SyncCursor;
+  /** Records the source has from the cursor on, counted when the run began (for progress). */
+  expectedRecords: number | null;
+}
+
+export interface FinishRunInput {
+  runId: number;
+  status: Exclude<RunStatus, 'running'>;
+  stats: RunStats;
+  error?: string;
+}
+
+/** Temporal's view of a workflow, through the client the activity context carries. */
+export const workflowStatus: WorkflowStatusLookup = async (workflowId) =>
+  (await Context.current().client.workflow.getHandle(workflowId).describe()).status.name;
+
+export function createRunActivities(deps: RunDeps) {
+  return {
+    /** Validates the job (T9: a job that does not validate cannot run), records the run, reads the cursor. */
+    async beginRun(input: BeginRunInput): Promise<BeginRunResult> {
+      const job = await getJob(deps.pool, input.jobId);
+      if (JOB_KIND_INFO[job.kind].direction !== input.direction) {
+        throw new ConfigurationError(`Job '${job.id}' is a ${job.kind} job, not an ${input.direction} one.`, { code: 'WRONG_JOB_KIND' });
+      }
+      const session = await deps.session(job.connectionId);
+      const validation = await validateJob(job, session);
+      if (!validation.ok) {
+        throw new ConfigurationError(`Job '${job.id}' version ${job.version} does not validate, so it cannot run:\n- ${validationErrors(validation).join('\n- ')}`, { code: 'JOB_DOES_NOT_VALIDATE' });
+      }
+      const run = await recordRunStart(deps.pool, { jobId: job.id, jobVersion: job.version, workflowId: input.workflowId, mode: input.mode }, workflowStatus);
+      let cursor = START_CURSOR;
+      if (input.mode === 'incremental') {
+        const stored = await readCursor(deps.pool, job.id);
+        // The CRM may make a record visible with a stamp at or before the last one seen (T29): start a little
+        // before it; records already synced are recognised as unchanged by their stamp (decide.ts).
+        if (stored.modifiedAt) cursor = { modifiedAt: new Date(Date.parse(stored.modifiedAt) - session.limits.stampLookbackMs).toISOString(), lastId: null };
+      }
+      const expectedRecords = input.direction === 'inbound' ? await session.countRecords(inboundReadSpec(job.config), cursor, true) : null;
+      return { runId: run.id, jobVersion: run.jobVersion, connectionId: job.connectionId, cursor, expectedRecords };
+    },
+
+    /** Records the run's end: status, final statistics, the failure's message and fix. */
+    async finishRun(input: FinishRunInput): Promise<void> {
+      await recordRunEnd(deps.pool, input.runId, input);
+    },
+
+    /**
+     * Pauses the job's schedule, with the reason as the schedule's note (shown by the Temporal UI and
+     * `hubsync job show`): retrying a refused credential every 15 minutes would only burn API calls and could
+     * lock the CRM user. True when there was a schedule to pause.
+     */
+    async pauseJobSchedule(input: { jobId: string; reason: string }): Promise<boolean> {
+      const handle = Context.current().client.schedule.getHandle(makeJobScheduleId(input.jobId));
+      try {
+        await handle.pause(input.reason);
+        return true;
+      } catch (err) {
+        if (err instanceof ScheduleNotFoundError) return false;
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The loop every job run shares, whatever its direction (P1-P3, T24, T25): begin (validate, record the run,
+ * read the cursor), page through the source with the direction's activity, continue as new before history
+ * grows long, finish. The workflow carries only the cursor, page number and counters; activities move the
+ * records. A direction's workflow (inbound-run.ts) is this loop with its own paging activity.
+ *
+ * Failures: the run is recorded as failed with the activity's own message; when the CRM refused the
+ * connection's credentials (kind `auth`) the job's schedule is paused first, and the failure says so.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { START_CURSOR, type SyncCursor } from '../kernel/cursors';
+import { failureType, kindOfFailureType, type ErrorKind } from '../kernel/errors';
+import type { Direction } from '../kernel/job-kinds';
+import type { JobRunInput, JobRunResult, PagesInput, PagesResult, RunProgress } from '../kernel/runs';
+import { addStats, emptyStats, formatStats, type RunStats } from '../kernel/stats';
+
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+/** Pages per activity call: a few seconds of work between progress updates and workflow events. */
+export const PAGES_PER_ACTIVITY = 5;
+/** Activity calls per workflow execution before continuing as new (if the server has not suggested it yet). */
+export const CALLS_PER_EXECUTION = 200;
+
+const { beginRun, finishRun, pauseJobSchedule } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+/** What a direction adds to the shared loop. */
+export interface RunSteps {
+  direction: Direction;
+  /** Once per run, before paging, in incremental runs (inbound: parked and rejected records, T26, T28). */
+  beforePaging?: (input: Omit<PagesInput, 'cursor' | 'maxPages'>) => Promise<{ pageNo: number; stats: RunStats }>;
+  /** Up to `maxPages` pages from the cursor. */
+  syncPages: (input: PagesInput) => Promise<PagesResult>;
+}
+
+/** The hubsync error kind behind a failed activity, when it is one. */
+function failureKindOf(err: unknown): ErrorKind | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? kindOfFailureType(err.cause.type) : undefined;
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRunResult> {
+  const progress: RunProgress = {
+    runId: input.continued?.runId ?? null,
+    jobId: input.jobId,
+    phase: 'starting',
+    cursor: input.continued?.cursor ?? START_CURSOR,
+    stats: input.continued?.stats ?? emptyStats(),
+    expectedRecords: input.continued?.expectedRecords ?? null,
+  };
+  setHandler(progressQuery, () => progress);
+
+  let runId = input.continued?.runId;
+  let jobVersion = input.continued?.jobVersion ?? 0;
+  let cursor: SyncCursor = progress.cursor;
+  let pageNo = input.continued?.pageNo ?? 0;
+  let continueFrom: JobRunInput['continued'] | undefined;
+  try {
+    if (runId === undefined) {
+      const begun = await beginRun({ jobId: input.jobId, direction: steps.direction, mode: input.mode, workflowId: workflowInfo().workflowId });
+      ({ runId, jobVersion, cursor } = begun);
+      progress.runId = runId;
+      progress.expectedRecords = begun.expectedRecords;
+      if (input.mode === 'incremental' && steps.beforePaging) {
+        progress.phase = 'parked';
+        const before = await steps.beforePaging({ runId, jobId: input.jobId, jobVersion, pageNo, statsBefore: progress.stats });
+        pageNo = before.pageNo;
+        progress.stats = addStats(progress.stats, before.stats);
+      }
+    }
+    progress.phase = 'paging';
+    for (let calls = 0; ; calls++) {
+      if (calls >= (input.callsPerExecution ?? CALLS_PER_EXECUTION) || workflowInfo().continueAsNewSuggested) {
+        continueFrom = { runId, jobVersion, cursor, pageNo, stats: progress.stats, expectedRecords: progress.expectedRecords };
+        break;
+      }
+      const result = await steps.syncPages({ runId, jobId: input.jobId, jobVersion, cursor, pageNo, statsBefore: progress.stats, maxPages: PAGES_PER_ACTIVITY });
+      cursor = result.cursor;
+      pageNo = result.pageNo;
+      progress.cursor = cursor;
+      progress.stats = addStats(progress.stats, result.stats);
+      setCurrentDetails(`${input.jobId} (${input.mode}): ${formatStats(progress.stats, { brief: true })}; cursor ${cursor.modifiedAt ?? '-'} / ${cursor.lastId ?? '-'}`);
+      if (result.done) break;
+    }
+  } catch (err) {
+    const status = isCancellation(err) ? 'cancelled' : 'failed';
+    let message = failureMessage(err);
+    const auth = failureKindOf(err) === 'auth';
+    if (auth) {
+      const paused = await CancellationScope.nonCancellable(() =>
+        pauseJobSchedule({ jobId: input.jobId, reason: `paused by hubsync: the CRM refused the connection's credentials (${workflowInfo().workflowId}): ${message}` }),
+      );
+      message += paused
+        ? `\nThe job's schedule is paused so that it stops retrying a refused credential; resume it with \`hubsync job resume ${input.jobId}\` once the connection works again.`
+        : '\nThe job has no schedule to pause.';
+    }
+    if (runId !== undefined) {
+      const end = { runId, status, stats: progress.stats, error: message } as const;
+      await CancellationScope.nonCancellable(() => finishRun(end));
+    }
+    setCurrentDetails(`${input.jobId} (${input.mode}) ${status}: ${message}`);
+    if (auth) throw ApplicationFailure.create({ message, type: failureType('auth'), nonRetryable: true, ...(err instanceof Error ? { cause: err } : {}) });
+    throw err;
+  }
+
+  if (continueFrom) await continueAsNew<(i: JobRunInput) => Promise<JobRunResult>>({ ...input, continued: continueFrom });
+
+  progress.phase = 'finishing';
+  await finishRun({ runId, status: 'completed', stats: progress.stats });
+  progress.phase = 'done';
+  setCurrentDetails(`${input.jobId} (${input.mode}) completed: ${formatStats(progress.stats, { brief: true })}`);
+  return { runId, jobId: input.jobId, jobVersion, mode: input.mode, stats: progress.stats };
+}
