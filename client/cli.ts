@@ -4,12 +4,13 @@
 import { Command } from 'commander';
 import { migrate } from '../activities/hub/store';
 import { loadEnv } from '../kernel/env';
-import { ConfigurationError } from '../kernel/errors';
+import { ConfigurationError, HubsyncError } from '../kernel/errors';
 import { registerConnectionCommands } from './commands/connection';
 import { doctorCommand } from './commands/doctor';
 import { registerJobCommands } from './commands/job';
 import { registerSandboxCommands } from './commands/sandbox';
 import { startCommand } from './commands/start';
+import { registerTemporalCommand } from './commands/temporal';
 import { workerCommand } from '../workers/main';
 import { readRuntimeInfo } from '../local/runtime-file';
 
@@ -17,6 +18,8 @@ export function buildProgram(): Command {
   const program = new Command('hubsync')
     .description('Sync a customer-success hub with the CRMs that stay its systems of record (Temporal + PostgreSQL).')
     .showHelpAfterError()
+    // Options after a subcommand belong to it (`hubsync temporal workflow list --query …` passes them on).
+    .enablePositionalOptions()
     .configureHelp({ sortSubcommands: true });
 
   program
@@ -49,10 +52,18 @@ export function buildProgram(): Command {
   registerConnectionCommands(program);
   registerJobCommands(program);
   registerSandboxCommands(program);
+  registerTemporalCommand(program);
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   await buildProgram().parseAsync(argv);
+}
+
+/** What the CLI prints for a refusal or failure: the message, and the fix when the message lacks it. */
+export function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return `hubsync: ${String(err)}`;
+  const fix = err instanceof HubsyncError && err.fix && !err.message.includes(err.fix) ? `\n  fix: ${err.fix}` : '';
+  return `hubsync: ${err.message}${fix}`;
 }

@@ -40,7 +40,7 @@ export function openContext(): CommandContext {
       const address = env.TEMPORAL_ADDRESS ?? runtime?.temporal.address;
       if (!address) throw new ConfigurationError('No Temporal server: set TEMPORAL_ADDRESS, or start the local stack with `npm start` in another terminal.');
       connection ??= Connection.connect({ address, connectTimeout: 5000 });
-      return HubsyncClient.over(new Client({ connection: await connection, namespace }), pool);
+      return HubsyncClient.over(new Client({ connection: await connection, namespace }), pool, { secretBox: () => (box ??= loadSecretBox(env)) });
     },
     uiLink: (workflowId) => (runtime?.temporal.uiUrl ? `${runtime.temporal.uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined),
     close: async () => {
@@ -71,7 +71,9 @@ export function print(line = ''): void {
 /** A plain text table: columns sized to their content. */
 export function table(headers: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
   const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))));
+  const lastColumn = headers.length - 1;
   const widths = headers.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length))));
-  const line = (r: string[]) => r.map((c, i) => (c.length > 60 ? `${c.slice(0, 57)}...` : c).padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  // Columns are cut at 60 characters to keep the table readable, except the last, which nothing follows.
+  const line = (r: string[]) => r.map((c, i) => (c.length > 60 && i < lastColumn ? `${c.slice(0, 57)}...` : c).padEnd(i < lastColumn ? (widths[i] ?? 0) : 0)).join('  ').trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }

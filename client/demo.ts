@@ -1,8 +1,8 @@
 /**
  * The demo `npm start` sets up on the local Salesforce sandbox, so a newcomer sees jobs work end to end:
  * a `demo` connection, the three inbound jobs from their templates (touchpoints with participants),
- * enabled and scheduled every 15 minutes, and a first run of each (accounts first: tasks and touchpoints
- * need their parents matched). Existing connection and jobs are kept as they are (a second start reuses them).
+ * enabled and scheduled every 15 minutes, and one run of each when it is created. Existing connection and jobs
+ * are kept as they are (a second start reuses them).
  */
 import { addConnection, listConnections } from '../activities/hub/connections';
 import { listJobs, setJobEnabled } from '../activities/hub/jobs';
@@ -12,6 +12,8 @@ import { createValidatedJob } from '../activities/jobs/configure';
 import { configFromTemplate, type JobConfig } from '../activities/mapping/job-config';
 import type { JobKind } from '../kernel/job-kinds';
 import type { SalesforceSandboxHandle } from '../sandbox/salesforce';
+import type { JobRunResult } from '../kernel/runs';
+import { totalOf } from '../kernel/stats';
 import type { HubsyncClient } from './hubsync-client';
 
 export const DEMO_CONNECTION = 'demo';
@@ -24,7 +26,7 @@ export const demoJobId = (kind: JobKind) => `${DEMO_CONNECTION}-${kind}`;
 function demoConfig(kind: JobKind): JobConfig {
   const config = { ...configFromTemplate(kind), schedule: DEMO_SCHEDULE };
   if (kind === 'touchpoints-inbound') {
-    // Participants come from the Event's WhoId (T23); seed 001 recommends this mapping.
+    // Participants come from the Event's WhoId (T23); the integration guide recommends this mapping.
     config.mapping = [...config.mapping, { crmField: 'WhoId', crmFieldType: 'reference', hubField: 'Participants', hubFieldType: 'participants', key: false }];
   }
   return config;
@@ -38,8 +40,12 @@ export interface DemoDeps {
   log: (line: string) => void;
 }
 
-/** Creates what is missing, schedules the jobs, and returns a promise of the first runs (accounts, then the rest). */
-export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; firstRuns: Promise<void> }> {
+/**
+ * Creates what is missing; each job it creates is enabled, scheduled and run once (accounts first: tasks and
+ * touchpoints need their parents matched). Jobs that exist already are left as the user left them, so a
+ * second start neither re-enables a disabled demo job nor runs it again.
+ */
+export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; created: string[]; firstRuns: Promise<void> }> {
   const { pool, secretBox, hubsync, sandbox, log } = deps;
   const connections = await listConnections(pool);
   if (!connections.some((c) => c.id === DEMO_CONNECTION)) {
@@ -48,25 +54,23 @@ export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; first
     log(`Demo: added connection '${DEMO_CONNECTION}' to the Salesforce sandbox.`);
   }
   const existing = new Set((await listJobs(pool)).map((j) => j.id));
+  const created: JobKind[] = [];
   for (const kind of DEMO_KINDS) {
     const id = demoJobId(kind);
-    if (!existing.has(id)) {
-      await createValidatedJob(pool, secretBox, { id, connectionId: DEMO_CONNECTION, config: demoConfig(kind) });
-      log(`Demo: created job '${id}' from the ${kind} template.`);
-    }
+    if (existing.has(id)) continue;
+    await createValidatedJob(pool, secretBox, { id, connectionId: DEMO_CONNECTION, config: demoConfig(kind) });
     await setJobEnabled(pool, id, true);
     await hubsync.schedule(id, DEMO_SCHEDULE);
+    created.push(kind);
+    log(`Demo: created job '${id}' from the ${kind} template, scheduled every ${DEMO_SCHEDULE.every}.`);
   }
-  const jobs = DEMO_KINDS.map(demoJobId);
+  const describe = (kind: JobKind, r: JobRunResult) =>
+    `Demo: ${demoJobId(kind)} run ${r.runId} done (${r.stats.created} created, ${r.stats.updated} updated, ${totalOf(r.stats.skipped)} skipped, ${totalOf(r.stats.rejected)} rejected).`;
   const firstRuns = (async () => {
-    const result = await hubsync.runJob(demoJobId('accounts-inbound'), 'incremental');
-    log(`Demo: ${demoJobId('accounts-inbound')} run ${result.runId} done (${result.stats.created} created, ${result.stats.updated} updated).`);
-    await Promise.all(
-      DEMO_KINDS.slice(1).map(async (kind) => {
-        const r = await hubsync.runJob(demoJobId(kind), 'incremental');
-        log(`Demo: ${demoJobId(kind)} run ${r.runId} done (${r.stats.created} created, ${r.stats.updated} updated, ${Object.values(r.stats.skipped).reduce((a, b) => a + b, 0)} skipped, ${Object.values(r.stats.rejected).reduce((a, b) => a + b, 0)} rejected).`);
-      }),
-    );
+    const [first, ...rest] = created;
+    if (first === 'accounts-inbound') log(describe(first, await hubsync.runJob(demoJobId(first), 'incremental')));
+    const others = first === 'accounts-inbound' ? rest : created;
+    await Promise.all(others.map(async (kind) => log(describe(kind, await hubsync.runJob(demoJobId(kind), 'incremental')))));
   })();
-  return { jobs, firstRuns };
+  return { jobs: DEMO_KINDS.map(demoJobId), created: created.map(demoJobId), firstRuns };
 }

@@ -11,11 +11,14 @@ import { ConfigurationError, NotFoundError } from '../kernel/errors';
 import { makeJobRunWorkflowId, makeJobScheduleId, makeProbeWorkflowId, makeScheduledRunWorkflowId, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../kernel/ids';
 import { JOB_KIND_INFO, type Direction } from '../kernel/job-kinds';
 import type { JobRunInput, JobRunResult, ProbeResult, RunMode, RunProgress } from '../kernel/runs';
-import { getJob, type JobRecord } from '../activities/hub/jobs';
+import { deleteJob, getJob, JobStateError, setJobEnabled, type JobRecord } from '../activities/hub/jobs';
+import type { SecretBox } from '../activities/hub/secrets';
+import { enableValidatedJob } from '../activities/jobs/configure';
 import { alreadyRunning, listRuns, liveRun, type RunRecord } from '../activities/hub/runs';
 import { createPool, type Pool } from '../activities/hub/store';
 import { inboundJobWorkflow, probeWorkflow } from '../workflows';
 import { progressQuery } from '../workflows/job-run';
+import { parseCron, parseEvery } from './input';
 
 /** The workflow that runs a job of each direction; a direction without one cannot run yet. */
 const RUN_WORKFLOWS: Partial<Record<Direction, (input: JobRunInput) => Promise<JobRunResult>>> = {
@@ -25,18 +28,6 @@ const RUN_WORKFLOWS: Partial<Record<Direction, (input: JobRunInput) => Promise<J
 export type JobRunHandle = WorkflowHandle<(input: JobRunInput) => Promise<JobRunResult>>;
 
 export type ScheduleRequest = { every: string } | { cron: string };
-
-/** Shortest and longest schedule intervals hubsync accepts. */
-export const MIN_INTERVAL_SECONDS = 60;
-
-/** Parses "15m", "1h", "30s", "1d" into a schedule interval; refuses anything under a minute. */
-export function parseEvery(every: string): string {
-  const match = /^(\d+)([smhd])$/.exec(every);
-  if (!match) throw new ConfigurationError(`--every takes a duration such as 15m, 1h or 1d, not '${every}'.`);
-  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
-  if (seconds < MIN_INTERVAL_SECONDS) throw new ConfigurationError(`--every ${every} is too frequent: schedule jobs at most once a minute.`);
-  return `${seconds}s`;
-}
 
 export function jobSearchAttributes(job: JobRecord): SearchAttributePair[] {
   return [
@@ -51,6 +42,14 @@ function summary(job: JobRecord, mode: RunMode, trigger: string): string {
   return `${job.kind} (${JOB_KIND_INFO[job.kind].feature}) run of job ${job.id} on connection ${job.connectionId}: ${mode}, ${trigger}`;
 }
 
+/** What a job is scheduled with when neither the command nor its configuration says. */
+export const DEFAULT_SCHEDULE: ScheduleRequest = { every: '15m' };
+
+/** The Temporal schedule spec of a request, checked first (range, cron fields): a refusal writes nothing. */
+function specOf(request: ScheduleRequest): ScheduleSpec {
+  return 'every' in request ? { intervals: [{ every: `${parseEvery(request.every)}s` }] } : { cronExpressions: [parseCron(request.cron)] };
+}
+
 function runWorkflowOf(job: JobRecord): (input: JobRunInput) => Promise<JobRunResult> {
   const workflow = RUN_WORKFLOWS[JOB_KIND_INFO[job.kind].direction];
   if (!workflow) throw new ConfigurationError(`Job '${job.id}' is a ${job.kind} job; running outbound jobs is not available in this version of hubsync (inbound jobs are).`);
@@ -63,23 +62,79 @@ export interface HubsyncClientOptions {
   databaseUrl: string;
 }
 
+export interface HubsyncClientDeps {
+  /** The key of connection secrets, for what validates against the CRM (enabling a job). */
+  secretBox?: () => SecretBox;
+}
+
 export class HubsyncClient {
   private constructor(
     readonly temporal: Client,
     readonly pool: Pool,
+    private readonly deps: HubsyncClientDeps,
     private readonly owned: { connection?: Connection; pool?: Pool },
   ) {}
 
   /** Connects to Temporal and the hub store; close() releases both. */
-  static async connect(opts: HubsyncClientOptions): Promise<HubsyncClient> {
+  static async connect(opts: HubsyncClientOptions & HubsyncClientDeps): Promise<HubsyncClient> {
     const connection = await Connection.connect({ address: opts.temporalAddress, connectTimeout: 5000 });
     const pool = createPool(opts.databaseUrl, { max: 4, applicationName: 'hubsync-client' });
-    return new HubsyncClient(new Client({ connection, namespace: opts.namespace ?? 'default' }), pool, { connection, pool });
+    return new HubsyncClient(new Client({ connection, namespace: opts.namespace ?? 'default' }), pool, opts, { connection, pool });
   }
 
   /** A client over a Temporal client and pool the caller owns (and closes). */
-  static over(temporal: Client, pool: Pool): HubsyncClient {
-    return new HubsyncClient(temporal, pool, {});
+  static over(temporal: Client, pool: Pool, deps: HubsyncClientDeps = {}): HubsyncClient {
+    return new HubsyncClient(temporal, pool, deps, {});
+  }
+
+  // ------------------------------------------------------------------------------------------ lifecycle
+
+  /**
+   * "Save and sync" (T10): the job validated again against the CRM, enabled, scheduled and (unless `run` is
+   * false) run now. Every input is checked before anything is written; if scheduling fails after the job was
+   * enabled, it is disabled again, so a refusal leaves the job and its schedule as they were.
+   */
+  async enableJob(jobId: string, opts: { schedule?: ScheduleRequest; run?: boolean } = {}): Promise<{ job: JobRecord; schedule: ScheduleDescription | undefined; run: JobRunHandle | undefined }> {
+    const current = await getJob(this.pool, jobId);
+    const request = opts.schedule ?? current.config.schedule ?? DEFAULT_SCHEDULE;
+    specOf(request);
+    const runnable = RUN_WORKFLOWS[JOB_KIND_INFO[current.kind].direction] !== undefined;
+    const wasEnabled = current.enabled;
+    const { job } = await enableValidatedJob(this.pool, this.secretBox(), jobId);
+    if (!runnable) return { job, schedule: undefined, run: undefined };
+    try {
+      await this.schedule(jobId, request);
+      await this.resumeSchedule(jobId, 'enabled with hubsync job enable');
+    } catch (err) {
+      if (!wasEnabled) await setJobEnabled(this.pool, jobId, false);
+      throw err;
+    }
+    const run = opts.run === false ? undefined : await this.startRun(jobId, 'incremental');
+    return { job, schedule: await this.describeSchedule(jobId), run };
+  }
+
+  /** Pauses the job's schedule (Temporal first), then disables the job. */
+  async disableJob(jobId: string): Promise<JobRecord> {
+    await getJob(this.pool, jobId);
+    if (await this.describeSchedule(jobId)) await this.pauseSchedule(jobId, 'disabled with hubsync job disable');
+    return setJobEnabled(this.pool, jobId, false);
+  }
+
+  /**
+   * Deletes the job's schedule, then the job with its versions, runs and sync state (hub records stay).
+   * Refused while a run is going: it would fail half-way with its job gone.
+   */
+  async deleteJob(jobId: string): Promise<void> {
+    await getJob(this.pool, jobId);
+    const live = await liveRun(this.pool, jobId, this.workflowStatus);
+    if (live) throw new JobStateError(`Job '${jobId}' is running (workflow ${live.workflowId}); it is not deleted.`, { fix: 'wait for the run to end, or cancel it in the Temporal UI, then delete the job' });
+    if (await this.describeSchedule(jobId)) await this.temporal.schedule.getHandle(makeJobScheduleId(jobId)).delete();
+    await deleteJob(this.pool, jobId);
+  }
+
+  private secretBox(): SecretBox {
+    if (!this.deps.secretBox) throw new ConfigurationError('This hubsync client has no secret key to read connection secrets with.', { fix: 'create it with the secretBox option (HUBSYNC_SECRET_KEY)' });
+    return this.deps.secretBox();
   }
 
   private readonly workflowStatus = async (workflowId: string) => (await this.temporal.workflow.getHandle(workflowId).describe()).status.name;
@@ -130,11 +185,12 @@ export class HubsyncClient {
    * is still going when the next one is due makes the schedule skip that one).
    */
   async schedule(jobId: string, request: ScheduleRequest): Promise<string> {
+    const spec = specOf(request);
     const job = await getJob(this.pool, jobId);
     const workflow = runWorkflowOf(job);
+    if (!job.enabled) throw new JobStateError(`Job '${jobId}' is disabled; a schedule would run it anyway.`, { fix: `enable it with \`hubsync job enable ${jobId}\` (which also schedules it)` });
     const scheduleId = makeJobScheduleId(jobId);
-    const spec: ScheduleSpec = 'every' in request ? { intervals: [{ every: parseEvery(request.every) }] } : { cronExpressions: [request.cron] };
-    const args: [JobRunInput] = [{ jobId, mode: 'incremental' }];
+    const args: [JobRunInput] = [{ jobId, mode: 'incremental', trigger: 'scheduled' }];
     const action = {
       type: 'startWorkflow' as const,
       workflowType: workflow,
@@ -172,7 +228,9 @@ export class HubsyncClient {
     return this.withSchedule(jobId, (h) => h.unpause(note));
   }
 
-  triggerSchedule(jobId: string): Promise<void> {
+  async triggerSchedule(jobId: string): Promise<void> {
+    const job = await getJob(this.pool, jobId);
+    if (!job.enabled) throw new JobStateError(`Job '${jobId}' is disabled; its schedule is not triggered.`, { fix: `enable it with \`hubsync job enable ${jobId}\`, or run it once with \`hubsync job run ${jobId}\`` });
     return this.withSchedule(jobId, (h) => h.trigger(ScheduleOverlapPolicy.SKIP));
   }
 

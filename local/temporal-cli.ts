@@ -6,6 +6,7 @@
  * temporal-server.ts), and if that fails too, says what to install or set.
  */
 import path from 'node:path';
+import { ConfigurationError } from '../kernel/errors';
 import { findOnPath, goInstallCached, isExecutable, type GoTool } from './go-tool';
 
 export { findOnPath } from './go-tool';
@@ -20,7 +21,7 @@ export interface ResolvedCli {
   source: CliSource;
 }
 
-export class TemporalCliUnavailableError extends Error {
+export class TemporalCliUnavailableError extends ConfigurationError {
   override readonly name = 'TemporalCliUnavailableError';
 }
 

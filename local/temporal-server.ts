@@ -12,6 +12,7 @@ import { ensureSearchAttributes, waitForTemporal, type TemporalEndpoint } from '
 import { freePort, isListening } from './ports';
 import { stopChild } from './processes';
 import { ensureTemporalCli, TemporalCliUnavailableError, type ResolvedCli } from './temporal-cli';
+import { ConflictError } from '../kernel/errors';
 
 export interface DevServerOptions {
   cacheDir: string;
@@ -33,7 +34,7 @@ async function startWithCli(cli: ResolvedCli, opts: DevServerOptions): Promise<T
   const namespace = opts.namespace ?? 'default';
   const port = opts.port ?? (await freePort());
   if (await isListening(port)) {
-    throw new Error(`Port ${port} is already in use, so the Temporal dev server cannot start there. Stop what uses it, or set TEMPORAL_PORT (or TEMPORAL_ADDRESS to use that server).`);
+    throw new ConflictError(`Port ${port} is already in use, so the Temporal dev server cannot start there. Stop what uses it, or set TEMPORAL_PORT (or TEMPORAL_ADDRESS to use that server).`);
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));

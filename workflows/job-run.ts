@@ -33,7 +33,7 @@ export const PAGES_PER_ACTIVITY = 5;
 /** Activity calls per workflow execution before continuing as new (if the server has not suggested it yet). */
 export const CALLS_PER_EXECUTION = 200;
 
-const { beginRun, finishRun, pauseJobSchedule } = proxyActivities<ReturnType<typeof createActivities>>({
+const { beginRun, countRunSource, finishRun, pauseJobSchedule } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -75,10 +75,10 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
   let continueFrom: JobRunInput['continued'] | undefined;
   try {
     if (runId === undefined) {
-      const begun = await beginRun({ jobId: input.jobId, direction: steps.direction, mode: input.mode, workflowId: workflowInfo().workflowId });
+      const begun = await beginRun({ jobId: input.jobId, direction: steps.direction, mode: input.mode, trigger: input.trigger ?? 'manual', workflowId: workflowInfo().workflowId });
       ({ runId, jobVersion, cursor } = begun);
       progress.runId = runId;
-      progress.expectedRecords = begun.expectedRecords;
+      progress.expectedRecords = await countRunSource({ jobId: input.jobId, jobVersion, direction: steps.direction, cursor });
       if (input.mode === 'incremental' && steps.beforePaging) {
         progress.phase = 'parked';
         const before = await steps.beforePaging({ runId, jobId: input.jobId, jobVersion, pageNo, statsBefore: progress.stats });

@@ -3,10 +3,10 @@
  * further than the connector. A worker keeps one session per connection for its lifetime (the connectors
  * refresh expired tokens themselves), so a run costs one token request, not one per activity.
  */
-import { loadConnection } from '../hub/connections';
+import { loadConnection, type ConnectionWithSecrets } from '../hub/connections';
 import type { SecretBox } from '../hub/secrets';
 import type { Pool } from '../hub/store';
-import type { CrmSession } from './connector';
+import type { ApiUsage, CrmSession } from './connector';
 import { connectorFor } from './index';
 
 export async function openSession(pool: Pool, box: SecretBox, connectionId: string): Promise<CrmSession> {
@@ -16,16 +16,29 @@ export async function openSession(pool: Pool, box: SecretBox, connectionId: stri
 
 export type SessionSource = (connectionId: string) => Promise<CrmSession>;
 
-/** One session per connection, opened on first use; a failed open is forgotten so the next call retries. */
+/** A real call with a connection as it would be saved: authenticate, then read the API usage. */
+export async function checkConnection(connection: ConnectionWithSecrets): Promise<ApiUsage> {
+  const session = await connectorFor(connection.kind).open(connection);
+  return session.apiUsage();
+}
+
+/**
+ * One session per connection and version of it, opened on first use: a connection updated with new secrets
+ * (`hubsync connection update`) gets a new session at the next call, the old one is dropped. A failed open is
+ * forgotten, so the next call tries again.
+ */
 export function sessionCache(pool: Pool, box: () => SecretBox): SessionSource {
-  const sessions = new Map<string, Promise<CrmSession>>();
-  return (connectionId) => {
-    let session = sessions.get(connectionId);
-    if (!session) {
-      session = openSession(pool, box(), connectionId);
-      session.catch(() => sessions.delete(connectionId));
-      sessions.set(connectionId, session);
-    }
+  const sessions = new Map<string, { version: string; session: Promise<CrmSession> }>();
+  return async (connectionId) => {
+    const { rows } = await pool.query<{ version: string }>('SELECT updated_at::text AS version FROM crm_connections WHERE id = $1', [connectionId]);
+    const version = rows[0]?.version ?? '';
+    const cached = sessions.get(connectionId);
+    if (cached && cached.version === version) return cached.session;
+    const session = openSession(pool, box(), connectionId);
+    session.catch(() => {
+      if (sessions.get(connectionId)?.session === session) sessions.delete(connectionId);
+    });
+    sessions.set(connectionId, { version, session });
     return session;
   };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigurationError, ConflictError, NotFoundError } from '../../kernel/errors';
+import { describeIssue } from '../../kernel/zod-issues';
 import { CONNECTION_KINDS, type ConnectionKind } from '../../kernel/job-kinds';
 import type { StoredConnectionParts } from '../crm/connector';
 import { connectorFor } from '../crm';
@@ -50,7 +51,9 @@ function summary(row: ConnectionRow): ConnectionSummary {
 }
 
 function refuse(issues: z.core.$ZodIssue[]): never {
-  throw new ConfigurationError(`Invalid connection:\n${issues.map((i) => `  - ${i.path.join('.') || 'connection'}: ${i.message}`).join('\n')}`);
+  throw new ConfigurationError(`Invalid connection; nothing was saved:\n${issues.map((i) => `  - ${i.path.join('.') || 'connection'}: ${describeIssue(i)}`).join('\n')}`, {
+    fix: 'correct the settings named above (`hubsync connection add --help` lists them)',
+  });
 }
 
 /** Validates input against its kind's connector; the parts to store. Nothing is written. */
@@ -64,9 +67,22 @@ export function parseNewConnection(input: unknown): { id: string; kind: Connecti
   return { id, kind, stored: connector.toStored(parsed.data) };
 }
 
-/** Validates and stores a new connection; refuses an existing ID. Nothing is written on refusal. */
-export async function addConnection(pool: Pool, box: SecretBox, input: unknown): Promise<ConnectionSummary> {
+/** A real call with the connection as it would be saved (auth, then one API call); throws its refusal. */
+export type ConnectionCheck = (connection: ConnectionWithSecrets) => Promise<unknown>;
+
+const taken = (id: string) =>
+  new ConflictError(`A connection '${id}' exists already.`, { fix: `pick another ID, change it with \`hubsync connection update ${id}\`, or remove it first (\`hubsync connection remove ${id}\`)` });
+
+/**
+ * Validates and stores a new connection; refuses an existing ID. With `check`, the credentials and URL are
+ * tried with a real call first, so a wrong secret is refused now rather than at the first run. Nothing is
+ * written on refusal.
+ */
+export async function addConnection(pool: Pool, box: SecretBox, input: unknown, opts: { check?: ConnectionCheck } = {}): Promise<ConnectionSummary> {
   const { id, kind, stored } = parseNewConnection(input);
+  const exists = await pool.query('SELECT 1 FROM crm_connections WHERE id = $1', [id]);
+  if (exists.rowCount) throw taken(id);
+  await opts.check?.({ id, kind, ...stored });
   const settings = { ...stored.settings, secretNames: Object.keys(stored.secrets) };
   const { rows } = await pool.query<ConnectionRow>(
     `INSERT INTO crm_connections (id, kind, base_url, settings, secrets_ciphertext, secrets_key_id)
@@ -76,8 +92,32 @@ export async function addConnection(pool: Pool, box: SecretBox, input: unknown):
     [id, kind, stored.baseUrl, settings, box.encrypt(stored.secrets), box.keyId],
   );
   const row = rows[0];
-  if (!row) throw new ConflictError(`A connection '${id}' exists already. Pick another ID, or remove it first (\`hubsync connection remove ${id}\`).`);
+  if (!row) throw taken(id);
   return summary(row);
+}
+
+/**
+ * Changes a connection's settings or secrets (rotate a refresh token, move to another login URL): the
+ * changes over what is stored, validated by the connector as a new connection would be, checked with a real
+ * call when `check` is given, then saved, only if nobody changed the connection meanwhile. Jobs keep using
+ * it; workers pick the new secrets up at their next activity (sessions are keyed by the row's updated_at).
+ */
+export async function updateConnection(pool: Pool, box: SecretBox, id: string, changes: Record<string, unknown>, opts: { check?: ConnectionCheck } = {}): Promise<ConnectionSummary> {
+  const current = await loadConnection(pool, box, id);
+  // The stored version at full precision (the ISO strings hubsync reads timestamps as keep milliseconds only).
+  const version = (await pool.query<{ v: string }>('SELECT updated_at::text AS v FROM crm_connections WHERE id = $1', [id])).rows[0]?.v;
+  const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  if (Object.keys(given).length === 0) throw new ConfigurationError(`Nothing to change for connection '${id}'.`, { fix: 'give the settings or secrets to change as flags or in --file' });
+  const { stored } = parseNewConnection({ baseUrl: current.baseUrl, ...current.settings, ...current.secrets, ...given, id, kind: current.kind });
+  await opts.check?.({ id, kind: current.kind, ...stored });
+  const settings = { ...stored.settings, secretNames: Object.keys(stored.secrets) };
+  const { rows } = await pool.query<ConnectionRow>(
+    `UPDATE crm_connections SET base_url = $2, settings = $3, secrets_ciphertext = $4, secrets_key_id = $5, updated_at = clock_timestamp()
+      WHERE id = $1 AND updated_at::text = $6 RETURNING *`,
+    [id, stored.baseUrl, settings, box.encrypt(stored.secrets), box.keyId, version],
+  );
+  if (!rows[0]) throw new ConflictError(`Connection '${id}' changed while it was being updated; nothing was saved.`, { fix: 'run the update again' });
+  return summary(rows[0]);
 }
 
 export async function listConnections(pool: Pool): Promise<ConnectionSummary[]> {

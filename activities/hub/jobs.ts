@@ -3,6 +3,7 @@
  * version and keeps the configuration in integration_job_versions, so a run can record (and an operator
  * can look up) exactly the configuration it used.
  */
+import { ConflictError, NotFoundError } from '../../kernel/errors';
 import { JOB_ID_PATTERN, parseJobConfig, type JobConfig } from '../mapping/job-config';
 import type { JobKind } from '../../kernel/job-kinds';
 import { withTransaction, type Pool } from './store';
@@ -18,11 +19,13 @@ export interface JobRecord {
   updatedAt: string;
 }
 
-export class JobNotFoundError extends Error {
+/** No job by that ID. */
+export class JobNotFoundError extends NotFoundError {
   override readonly name = 'JobNotFoundError';
 }
 
-export class JobStateError extends Error {
+/** The job's state refuses the change (an ID taken, a kind that cannot change, a concurrent edit). */
+export class JobStateError extends ConflictError {
   override readonly name = 'JobStateError';
 }
 

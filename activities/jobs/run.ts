@@ -6,13 +6,13 @@
 import { Context } from '@temporalio/activity';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { START_CURSOR, type SyncCursor } from '../../kernel/cursors';
-import { ConfigurationError } from '../../kernel/errors';
-import { makeJobScheduleId } from '../../kernel/ids';
+import { ConfigurationError, ConflictError } from '../../kernel/errors';
+import { makeJobScheduleId, type RunTrigger } from '../../kernel/ids';
 import { JOB_KIND_INFO, type Direction } from '../../kernel/job-kinds';
 import type { RunMode } from '../../kernel/runs';
 import type { RunStats } from '../../kernel/stats';
 import type { SessionSource } from '../crm/sessions';
-import { getJob } from '../hub/jobs';
+import { getJob, getJobVersion } from '../hub/jobs';
 import { readCursor, recordRunEnd, recordRunStart, type RunStatus, type WorkflowStatusLookup } from '../hub/runs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
@@ -28,6 +28,7 @@ export interface BeginRunInput {
   /** The direction of the workflow that runs the job: a job of the other direction is refused. */
   direction: Direction;
   mode: RunMode;
+  trigger: RunTrigger;
   workflowId: string;
 }
 
@@ -36,8 +37,6 @@ export interface BeginRunResult {
   jobVersion: number;
   connectionId: string;
   cursor: SyncCursor;
-  /** Records the source has from the cursor on, counted when the run began (for progress). */
-  expectedRecords: number | null;
 }
 
 export interface FinishRunInput {
@@ -53,18 +52,24 @@ export const workflowStatus: WorkflowStatusLookup = async (workflowId) =>
 
 export function createRunActivities(deps: RunDeps) {
   return {
-    /** Validates the job (T9: a job that does not validate cannot run), records the run, reads the cursor. */
+    /**
+     * Validates the job (T9: a job that does not validate cannot run, and leaves no run behind), records the
+     * run and reads the cursor. Nothing after the run is recorded can fail here: from then on the workflow
+     * knows the run and records how it ends.
+     */
     async beginRun(input: BeginRunInput): Promise<BeginRunResult> {
       const job = await getJob(deps.pool, input.jobId);
       if (JOB_KIND_INFO[job.kind].direction !== input.direction) {
         throw new ConfigurationError(`Job '${job.id}' is a ${job.kind} job, not an ${input.direction} one.`, { code: 'WRONG_JOB_KIND' });
+      }
+      if (!job.enabled && input.trigger === 'scheduled') {
+        throw new ConflictError(`Job '${job.id}' is disabled; its scheduled run does nothing.`, { code: 'JOB_DISABLED', fix: `enable it with \`hubsync job enable ${job.id}\`` });
       }
       const session = await deps.session(job.connectionId);
       const validation = await validateJob(job, session);
       if (!validation.ok) {
         throw new ConfigurationError(`Job '${job.id}' version ${job.version} does not validate, so it cannot run:\n- ${validationErrors(validation).join('\n- ')}`, { code: 'JOB_DOES_NOT_VALIDATE' });
       }
-      const run = await recordRunStart(deps.pool, { jobId: job.id, jobVersion: job.version, workflowId: input.workflowId, mode: input.mode }, workflowStatus);
       let cursor = START_CURSOR;
       if (input.mode === 'incremental') {
         const stored = await readCursor(deps.pool, job.id);
@@ -72,8 +77,16 @@ export function createRunActivities(deps: RunDeps) {
         // before it; records already synced are recognised as unchanged by their stamp (decide.ts).
         if (stored.modifiedAt) cursor = { modifiedAt: new Date(Date.parse(stored.modifiedAt) - session.limits.stampLookbackMs).toISOString(), lastId: null };
       }
-      const expectedRecords = input.direction === 'inbound' ? await session.countRecords(inboundReadSpec(job.config), cursor, true) : null;
-      return { runId: run.id, jobVersion: run.jobVersion, connectionId: job.connectionId, cursor, expectedRecords };
+      const run = await recordRunStart(deps.pool, { jobId: job.id, jobVersion: job.version, workflowId: input.workflowId, mode: input.mode }, workflowStatus);
+      return { runId: run.id, jobVersion: run.jobVersion, connectionId: job.connectionId, cursor };
+    },
+
+    /** How many records the run will read from its cursor (one API call; for progress, never for logic). */
+    async countRunSource(input: { jobId: string; jobVersion: number; direction: Direction; cursor: SyncCursor }): Promise<number | null> {
+      if (input.direction !== 'inbound') return null;
+      const job = await getJob(deps.pool, input.jobId);
+      const config = job.version === input.jobVersion ? job.config : await getJobVersion(deps.pool, input.jobId, input.jobVersion);
+      return (await deps.session(job.connectionId)).countRecords(inboundReadSpec(config), input.cursor, true);
     },
 
     /** Records the run's end: status, final statistics, the failure's message and fix. */

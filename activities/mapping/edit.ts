@@ -4,6 +4,8 @@
  * edited after the job starts from its template). Pure: the result is validated before anything is saved.
  */
 import { z } from 'zod';
+import { ConfigurationError } from '../../kernel/errors';
+import { describeIssue } from '../../kernel/zod-issues';
 import { MappingRowSchema, type JobConfig, type MappingRow } from './job-config';
 
 /** A row is addressed by its 1-based number or by its CRM field. */
@@ -27,7 +29,8 @@ export const JobEditSchema = z
 
 export type JobEdit = z.infer<typeof JobEditSchema>;
 
-export class JobEditError extends Error {
+/** An edit that cannot be applied (malformed, or naming a row the mapping does not have). */
+export class JobEditError extends ConfigurationError {
   override readonly name = 'JobEditError';
 }
 
@@ -43,7 +46,9 @@ function rowIndex(mapping: MappingRow[], ref: number | string, jobId: string): n
 export function applyJobEdit(jobId: string, config: JobConfig, input: unknown): JobConfig {
   const parsed = JobEditSchema.safeParse(input);
   if (!parsed.success) {
-    throw new JobEditError(`Job '${jobId}': invalid edit:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.') || 'edit'}: ${i.message}`).join('\n')}`);
+    throw new JobEditError(`Job '${jobId}': invalid edit; nothing was saved:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.') || 'edit'}: ${describeIssue(i)}`).join('\n')}`, {
+      fix: 'an edit takes crmObject, parentObject, mapping, addRows, removeRows, changeRows, filter, hubFilter, schedule, allowCreate and updateWindowDays (see `hubsync job edit --help`)',
+    });
   }
   const edit = parsed.data;
   let mapping = (edit.mapping ?? config.mapping).map((r) => ({ ...r }));

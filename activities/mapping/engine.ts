@@ -184,7 +184,7 @@ export function mapInbound(config: JobConfig, record: CrmRecord): { mapped: Inbo
   return { mapped, problems };
 }
 
-/** Why a mapped inbound record cannot be written, by FEATURES T20. */
+/** Why a mapped inbound record cannot be written, by T20 (docs/features.md). */
 export function inboundRejection(config: JobConfig, mapped: InboundMapped): { code: string; reason: string } | undefined {
   const entity = JOB_KIND_INFO[config.kind].entity;
   const blank = (v: HubValue | undefined) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
@@ -243,7 +243,7 @@ export function fieldTypes(object: CrmObjectDescribe | undefined): CrmFieldTypes
 
 /**
  * Maps one hub record to CRM fields (outbound). Key rows are not written: matching uses them. Values are
- * formatted by the target field's describe type, not the template's wording (seed 001 calls Event
+ * formatted by the target field's describe type, not the template's wording (the published template calls Event
  * ActivityDate "datetime"; Salesforce describes it as a date).
  */
 export function mapOutbound(config: JobConfig, record: HubRecordForOutbound, crmTypes: CrmFieldTypes): OutboundMapped {

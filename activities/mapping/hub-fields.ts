@@ -1,5 +1,5 @@
 /**
- * The hub side of a mapping: the fields each hub entity has, by the display names seed 001's templates use
+ * The hub side of a mapping: the fields each hub entity has, by the display names the published templates use
  * ("Title", "Due Date", "Touchpoint External Id"…), their types, and where they are stored. Names match
  * case-insensitively. A mapping row may also name a field the catalogue does not know: for tasks and
  * touchpoints it is kept in the record's custom_fields, for accounts it is an attribute (T7: custom fields).

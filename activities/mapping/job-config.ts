@@ -3,6 +3,8 @@
  * against the CRM's describe); workflows receive it already validated and versioned.
  */
 import { z } from 'zod';
+import { ConfigurationError } from '../../kernel/errors';
+import { describeIssue } from '../../kernel/zod-issues';
 import { JOB_KIND_INFO, JOB_KINDS, type JobKind } from '../../kernel/job-kinds';
 import { defaultTemplate } from './templates';
 
@@ -80,13 +82,15 @@ export function configFromTemplate(kind: JobKind): JobConfig {
   };
 }
 
-export class JobConfigError extends Error {
+export class JobConfigError extends ConfigurationError {
   override readonly name = 'JobConfigError';
   constructor(
     readonly jobId: string,
     readonly problems: string[],
   ) {
-    super(`Job '${jobId}' configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Job '${jobId}' configuration is invalid; nothing was saved:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+      fix: `correct the settings named above (\`hubsync job show ${jobId}\` shows the current configuration)`,
+    });
   }
 }
 
@@ -100,7 +104,7 @@ export function parseJobConfig(jobId: string, input: unknown): JobConfig {
       const where = issue.path
         .map((p, i) => (typeof p === 'number' && issue.path[i - 1] === 'mapping' ? `row ${p + 1}` : String(p)))
         .join(' → ');
-      return `${where || 'config'}: ${issue.message}`;
+      return `${where || 'config'}: ${describeIssue(issue)}`;
     }),
   );
 }

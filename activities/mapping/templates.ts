@@ -1,6 +1,6 @@
 /**
- * Default mapping templates (FEATURES T7). The five task/touchpoint/campaign-touch tables are the ones
- * seed 001 ("Task, Touchpoint and campaign touch default field mapping") publishes, reproduced row for
+ * Default mapping templates (T7 in docs/features.md). The five task/touchpoint/campaign-touch tables are the ones
+ * the customer-success platform publishes ("Task, Touchpoint and campaign touch default field mapping"), reproduced row for
  * row with the seed's own wording of types; test/unit/mapping-templates.test.ts checks them against the
  * seed's tables. The accounts-inbound template is hubsync's own (T1): the account key and name, the owner
  * through its first-level reference (Owner.Email, Owner.Name), and the fields the demo's write-back
@@ -8,7 +8,7 @@
  */
 import { JOB_KIND_INFO, type JobKind } from '../../kernel/job-kinds';
 
-/** One row of a mapping table, in the columns of seed 001's tables. */
+/** One row of a mapping table, in the columns of the published default tables. */
 export interface MappingRow {
   /** "Source Field": the CRM field (or first-level path such as Owner.Email). */
   crmField: string;

@@ -1,13 +1,13 @@
 /**
- * "Validate mapping" (FEATURES T9): every row of a job's mapping checked against the hub's fields and the
+ * "Validate mapping" (T9 in docs/features.md): every row of a job's mapping checked against the hub's fields and the
  * CRM's describe, and reported row by row with what to fix. A job with any error cannot be enabled or run.
  *
- * Rules from seed 001 and the feature catalogue:
+ * Rules from the published integration guide and docs/features.md:
  * - every task/touchpoint/campaign-touch job has two key rows: the parent account ID and the record's
  *   external ID (T13); accounts inbound has the account's external ID;
  * - inbound, reference fields are read through first-level relationships (Owner.Email); deeper paths are
  *   refused;
- * - outbound, reference fields cannot be mapped (seed 001 limitation) except OwnerId, filled by resolving the
+ * - outbound, reference fields cannot be mapped (a documented limitation of the integration) except OwnerId, filled by resolving the
  *   hub user's email to a CRM User, and WhoId for touchpoint participants (T23); Created By can never be
  *   set (T21); targets must be createable (when the job may create, T14) and updateable;
  * - one hub field may feed two CRM fields outbound (T22), but inbound a hub field takes one source;
@@ -34,7 +34,7 @@ export interface ValidationReport {
   rows: RowCheck[];
 }
 
-/** seed 001's campaign-touch template names this key "Campaign Touch ID": hubsync matches such rows by the
+/** The published campaign-touch template names this key "Campaign Touch ID": hubsync matches such rows by the
  *  Event ID it recorded when it created the Event, until the row is pointed at a custom field (T17). */
 export const CAMPAIGN_TOUCH_ID_PLACEHOLDER = 'campaign touch id';
 

@@ -1,13 +1,12 @@
 /**
- * `hubsync connection add|list|test|remove`: the CRM orgs hubsync syncs with. Secrets are encrypted before
- * they are stored and are never printed.
+ * `hubsync connection add|update|list|test|remove`: the CRM orgs hubsync syncs with. Secrets are encrypted
+ * before they are stored and are never printed; add and update try the credentials with a real call first.
  */
-import fs from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { openSession } from '../../activities/crm/sessions';
-import { addConnection, getConnection, listConnections, removeConnection } from '../../activities/hub/connections';
+import { checkConnection, openSession } from '../../activities/crm/sessions';
+import { addConnection, getConnection, listConnections, removeConnection, updateConnection } from '../../activities/hub/connections';
 import { print, printJson, table, withContext } from '../context';
+import { readConfigFile } from '../input';
 
 interface AddOptions {
   file?: string;
@@ -20,25 +19,31 @@ interface AddOptions {
   refreshToken?: string;
   username?: string;
   password?: string;
+  check: boolean;
   json?: boolean;
 }
 
-/** Reads a JSON or YAML file of settings (the way to keep secrets out of shell history). */
-export function readConfigFile(file: string): Record<string, unknown> {
-  const text = fs.readFileSync(file, 'utf8');
-  const parsed: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file}: expected an object of settings`);
-  return parsed as Record<string, unknown>;
+/** The settings and secrets given on the command line (flags override the file). */
+function settingsFrom(opts: AddOptions): Record<string, unknown> {
+  const fromFlags = Object.fromEntries(
+    Object.entries({
+      baseUrl: opts.baseUrl,
+      loginUrl: opts.loginUrl,
+      apiVersion: opts.apiVersion,
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+      refreshToken: opts.refreshToken,
+      username: opts.username,
+      password: opts.password,
+    }).filter(([, v]) => v !== undefined),
+  );
+  return { ...(opts.file ? readConfigFile(opts.file) : {}), ...fromFlags };
 }
 
-export function registerConnectionCommands(program: Command): void {
-  const connection = program.command('connection').description('Manage CRM connections (orgs hubsync syncs with)');
-
-  connection
-    .command('add <id>')
-    .description('Add a connection; secrets are encrypted at rest with HUBSYNC_SECRET_KEY')
+/** The flags `add` and `update` share. */
+function settingOptions(command: Command): Command {
+  return command
     .option('--file <path>', 'JSON or YAML file with the settings below (keeps secrets out of shell history)')
-    .option('--kind <kind>', 'CRM kind', 'salesforce')
     .option('--base-url <url>', 'the org URL, e.g. https://acme.my.salesforce.com')
     .option('--login-url <url>', 'OAuth token endpoint host (default: the base URL)')
     .option('--api-version <v>', 'Salesforce API version (default 62.0)')
@@ -47,27 +52,39 @@ export function registerConnectionCommands(program: Command): void {
     .option('--refresh-token <token>', 'OAuth refresh token')
     .option('--username <name>', 'username (OAuth password flow)')
     .option('--password <password>', 'password (+ security token) for the password flow')
-    .option('--json', 'machine-readable output')
-    .action(async (id: string, opts: AddOptions) =>
-      withContext(async (ctx) => {
-        const fromFlags = Object.fromEntries(
-          Object.entries({
-            baseUrl: opts.baseUrl,
-            loginUrl: opts.loginUrl,
-            apiVersion: opts.apiVersion,
-            clientId: opts.clientId,
-            clientSecret: opts.clientSecret,
-            refreshToken: opts.refreshToken,
-            username: opts.username,
-            password: opts.password,
-          }).filter(([, v]) => v !== undefined),
-        );
-        const input = { ...(opts.file ? readConfigFile(opts.file) : {}), ...fromFlags, id, kind: opts.kind };
-        const added = await addConnection(ctx.pool, ctx.secretBox(), input);
-        if (opts.json) printJson(added);
-        else print(`Added connection '${added.id}' (${added.kind}, ${added.baseUrl}); stored secrets: ${added.secretNames.join(', ')}. Check it with \`hubsync connection test ${added.id}\`.`);
-      }),
-    );
+    .option('--no-check', 'save without trying the credentials against the CRM first')
+    .option('--json', 'machine-readable output');
+}
+
+export function registerConnectionCommands(program: Command): void {
+  const connection = program.command('connection').description('Manage CRM connections (orgs hubsync syncs with)');
+
+  settingOptions(
+    connection
+      .command('add <id>')
+      .description('Add a connection, after a real call with its credentials; secrets are encrypted at rest with HUBSYNC_SECRET_KEY')
+      .option('--kind <kind>', 'CRM kind', 'salesforce'),
+  ).action(async (id: string, opts: AddOptions) =>
+    withContext(async (ctx) => {
+      const box = ctx.secretBox();
+      const added = await addConnection(ctx.pool, box, { ...settingsFrom(opts), id, kind: opts.kind }, opts.check ? { check: checkConnection } : {});
+      if (opts.json) return printJson(added);
+      print(`Added connection '${added.id}' (${added.kind}, ${added.baseUrl}); stored secrets: ${added.secretNames.join(', ')}.${opts.check ? ' The CRM accepted its credentials.' : ` Not checked: try it with \`hubsync connection test ${added.id}\`.`}`);
+    }),
+  );
+
+  settingOptions(
+    connection
+      .command('update <id>')
+      .description('Change a connection\'s settings or secrets (rotate a secret, move its URL), after a real call with the result; jobs keep using it'),
+  ).action(async (id: string, opts: AddOptions) =>
+    withContext(async (ctx) => {
+      const box = ctx.secretBox();
+      const updated = await updateConnection(ctx.pool, box, id, settingsFrom(opts), opts.check ? { check: checkConnection } : {});
+      if (opts.json) return printJson(updated);
+      print(`Updated connection '${updated.id}' (${updated.kind}, ${updated.baseUrl}); stored secrets: ${updated.secretNames.join(', ')}.${opts.check ? ' The CRM accepted its credentials.' : ''}`);
+    }),
+  );
 
   connection
     .command('list')

@@ -2,11 +2,14 @@
  * `hubsync job run|schedule|pause|resume|trigger|runs` (T10, T24, T25; P2, P3).
  */
 import type { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { RunProgress } from '../../kernel/runs';
 import { formatStats } from '../../kernel/stats';
 import { print, printJson, table, withContext } from '../context';
 import type { HubsyncClient, JobRunHandle } from '../hubsync-client';
+import { describeSchedule } from '../format';
+import { intOption } from '../input';
+import { ConfigurationError, HubsyncError, kindOfFailureType } from '../../kernel/errors';
 
 function progressLine(p: RunProgress): string {
   const width = 30;
@@ -16,21 +19,46 @@ function progressLine(p: RunProgress): string {
   return `${bar} ${p.stats.read}${known ? `/${p.expectedRecords}` : ''} records, ${p.stats.pages} pages; ${p.stats.created} created, ${p.stats.updated} updated`;
 }
 
-/** Waits for a run, drawing a progress bar from the workflow's progress query. */
+/**
+ * What a failed run says about itself: the first hubsync failure in the chain (the CRM's or the validation's
+ * message with its fix), not Temporal's "Workflow execution failed" / "Activity task failed" wrappers.
+ */
+export function rootMessage(err: unknown): string {
+  let innermost = err instanceof Error ? err.message : String(err);
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    if (current instanceof ApplicationFailure && kindOfFailureType(current.type)) return current.message;
+    if (!(current instanceof WorkflowFailedError) && !(current instanceof ActivityFailure)) innermost = current.message;
+  }
+  return innermost;
+}
+
+/** What the run is waiting on, when an activity is being retried: which one, its attempt and last error. */
+async function retryLine(handle: JobRunHandle): Promise<string | undefined> {
+  const pending = (await handle.describe()).raw.pendingActivities ?? [];
+  const retrying = pending.find((a) => (a.attempt ?? 1) > 1);
+  if (!retrying) return undefined;
+  const last = retrying.lastFailure?.message ?? 'no message';
+  return `retrying ${retrying.activityType?.name ?? 'an activity'} (attempt ${retrying.attempt}): ${last.split('\n')[0]}`;
+}
+
+/** Waits for a run, drawing a progress bar from the workflow's progress query, and what it retries. */
 async function waitWithProgress(hubsync: HubsyncClient, handle: JobRunHandle, json: boolean): Promise<void> {
   const tty = process.stdout.isTTY && !json;
   let last = '';
+  let polls = 0;
+  const show = (line: string) => {
+    if (line === last) return;
+    last = line;
+    if (tty) process.stdout.write(`\r${line.padEnd(100)}`);
+    else if (!json) print(line);
+  };
   const timer = setInterval(() => {
-    hubsync.progress(handle).then(
-      (p) => {
-        const line = progressLine(p);
-        if (line === last) return;
-        last = line;
-        if (tty) process.stdout.write(`\r${line.padEnd(100)}`);
-        else if (!json) print(line);
-      },
-      () => undefined,
-    );
+    // The retry state costs a describe call: every other poll.
+    const retry = polls++ % 2 === 0 ? retryLine(handle).catch(() => undefined) : Promise.resolve(undefined);
+    void Promise.all([hubsync.progress(handle).catch(() => undefined), retry]).then(([p, r]) => {
+      if (p) show(r ? `${progressLine(p)}; ${r}` : progressLine(p));
+      else if (r) show(`[starting] ${r}`);
+    });
   }, 500);
   try {
     const result = await handle.result();
@@ -39,8 +67,7 @@ async function waitWithProgress(hubsync: HubsyncClient, handle: JobRunHandle, js
     print(`✔ run ${result.runId} of job ${result.jobId} (version ${result.jobVersion}, ${result.mode}) completed: ${formatStats(result.stats)}`);
   } catch (err) {
     if (tty) process.stdout.write('\n');
-    const cause = err instanceof WorkflowFailedError && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
-    throw new Error(`run ${handle.workflowId} failed: ${cause}`);
+    throw new HubsyncError('transient', `run ${handle.workflowId} failed: ${rootMessage(err)}`, { cause: err });
   } finally {
     clearInterval(timer);
   }
@@ -71,9 +98,10 @@ export function registerJobRunCommands(job: Command): void {
     .option('--cron <expression>', 'cron expression (five fields), e.g. "0 * * * *"')
     .action(async (id: string, opts: { every?: string; cron?: string }) =>
       withContext(async (ctx) => {
-        if (Boolean(opts.every) === Boolean(opts.cron)) throw new Error('Give exactly one of --every <duration> or --cron <expression>.');
-        const scheduleId = await (await ctx.hubsync()).schedule(id, opts.every ? { every: opts.every } : { cron: opts.cron as string });
-        print(`Job '${id}' runs ${opts.every ? `every ${opts.every}` : `on cron "${opts.cron}"`} (Temporal Schedule ${scheduleId}; pause, trigger or backfill it from the Temporal UI or \`hubsync job pause|resume|trigger\`).`);
+        if (Boolean(opts.every) === Boolean(opts.cron)) throw new ConfigurationError('Give exactly one of --every <duration> or --cron <expression>.');
+        const hubsync = await ctx.hubsync();
+        const scheduleId = await hubsync.schedule(id, opts.every ? { every: opts.every } : { cron: opts.cron as string });
+        print(`Job '${id}' runs ${describeSchedule(await hubsync.describeSchedule(id))} (Temporal Schedule ${scheduleId}; pause, trigger or backfill it from the Temporal UI or \`hubsync job pause|resume|trigger\`).`);
       }),
     );
 
@@ -110,15 +138,16 @@ export function registerJobRunCommands(job: Command): void {
   job
     .command('runs <job>')
     .description('Recent runs of a job with their statistics (T24)')
-    .option('--limit <n>', 'how many', '10')
+    .option('--limit <n>', 'how many, 1 to 1000', intOption('--limit', 1, 1000), 10)
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts: { limit: string; json?: boolean }) =>
+    .action(async (id: string, opts: { limit: number; json?: boolean }) =>
       withContext(async (ctx) => {
-        const runs = await (await ctx.hubsync()).runs(id, Number(opts.limit));
+        const runs = await (await ctx.hubsync()).runs(id, opts.limit);
         if (opts.json) return printJson(runs);
         if (runs.length === 0) return print(`Job '${id}' has not run yet. Run it with \`hubsync job run ${id} --wait\`.`);
+        // The statistics last, whole: table() never cuts its last column.
         print(table(['RUN', 'VERSION', 'MODE', 'STATUS', 'STARTED', 'STATISTICS'], runs.map((r) => [r.id, r.jobVersion, r.mode, r.status, r.startedAt, r.stats.pages === undefined ? '' : formatStats(r.stats)])));
-        for (const r of runs.filter((x) => x.error)) print(`run ${r.id}: ${r.error}`);
+        for (const r of runs.filter((x) => x.error)) print(`run ${r.id} ${r.status}: ${r.error}`);
       }),
     );
 }

@@ -7,46 +7,19 @@ import { configFromTemplate } from '../../activities/mapping/job-config';
 import { isJobKind, JOB_KIND_INFO, JOB_KINDS } from '../../kernel/job-kinds';
 import type { ValidationIssue } from '../../activities/crm/types';
 import { openSession } from '../../activities/crm/sessions';
-import { deleteJob, getJob, listJobs, setJobEnabled, type JobRecord } from '../../activities/hub/jobs';
-import { createValidatedJob, editValidatedJob, enableValidatedJob } from '../../activities/jobs/configure';
+import { getJob, listJobs, type JobRecord } from '../../activities/hub/jobs';
+import { createValidatedJob, editValidatedJob } from '../../activities/jobs/configure';
 import { previewJob } from '../../activities/jobs/preview';
 import { validateJob, type JobValidation } from '../../activities/jobs/validate-job';
-import type { ScheduleDescription } from '@temporalio/client';
 import { listRuns, type RunRecord } from '../../activities/hub/runs';
+import { describeRun, describeSchedule } from '../format';
 import { print, printJson, table, withContext, type CommandContext } from '../context';
-import { readConfigFile } from './connection';
+import { intOption, readConfigFile } from '../input';
 import { registerJobRunCommands } from './job-run';
+import { ConfigurationError } from '../../kernel/errors';
 
 function printMapping(job: JobRecord): void {
   print(table(['#', 'CRM FIELD', 'CRM TYPE', 'HUB FIELD', 'HUB TYPE', 'KEY'], job.config.mapping.map((r, i) => [i + 1, r.crmField, r.crmFieldType, r.hubField, r.hubFieldType, r.key ? 'key' : ''])));
-}
-
-/** "1h", "15m", "1d 2h": a duration in milliseconds in its largest units. */
-export function formatDuration(ms: number): string {
-  const parts: string[] = [];
-  let rest = Math.round(ms / 1000);
-  for (const [unit, seconds] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= seconds) {
-      parts.push(`${Math.floor(rest / seconds)}${unit}`);
-      rest %= seconds;
-    }
-  }
-  return parts.join(' ') || '0s';
-}
-
-/** The job's schedule as Temporal has it: interval or calendar, active or paused (with why), next run. */
-export function describeSchedule(schedule: ScheduleDescription | undefined): string {
-  if (!schedule) return '(none: run it by hand, or `hubsync job schedule <job> --every 15m`)';
-  const every = schedule.spec.intervals?.[0]?.every;
-  const when = every !== undefined ? `every ${formatDuration(Number(every))}` : 'on a cron calendar';
-  const state = schedule.state.paused ? `paused: ${schedule.state.note ?? 'no reason given'}` : 'active';
-  const next = !schedule.state.paused && schedule.info.nextActionTimes[0] ? `; next run ${schedule.info.nextActionTimes[0].toISOString()}` : '';
-  return `${when}, ${state}${next}`;
-}
-
-function describeRun(run: RunRecord | undefined): string {
-  if (!run) return '(none yet)';
-  return `run ${run.id} ${run.status} (${run.mode}, started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''})${run.error ? `: ${run.error.split('\n')[0]}` : ''}`;
 }
 
 /** What Temporal and the run table say of a job; the schedule is unknown when Temporal does not answer. */
@@ -109,8 +82,8 @@ export function registerJobCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { kind: string; connection: string; id?: string; fromTemplate?: boolean; file?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        if (!isJobKind(opts.kind)) throw new Error(`Unknown job kind '${opts.kind}'. Use one of: ${JOB_KINDS.join(', ')}.`);
-        if (!opts.fromTemplate && !opts.file) throw new Error('Say where the mapping comes from: --from-template (the default template of the kind) or --file <config>.');
+        if (!isJobKind(opts.kind)) throw new ConfigurationError(`Unknown job kind '${opts.kind}'. Use one of: ${JOB_KINDS.join(', ')}.`);
+        if (!opts.fromTemplate && !opts.file) throw new ConfigurationError('Say where the mapping comes from: --from-template (the default template of the kind) or --file <config>.');
         const base = configFromTemplate(opts.kind);
         const config = opts.file ? { ...base, ...readConfigFile(opts.file), kind: opts.kind } : base;
         const id = opts.id ?? `${opts.connection}-${opts.kind}`;
@@ -161,19 +134,19 @@ export function registerJobCommands(program: Command): void {
     .option('--filter <soql>', 'inbound SOQL WHERE condition (T8); empty string removes it')
     .option('--object <name>', 'CRM object (a custom object may replace Task/Event)')
     .option('--allow-create <bool>', 'outbound: create CRM records (T14): true or false')
-    .option('--update-window <days>', 'outbound: only records updated in the last N days (T15)')
+    .option('--update-window <days>', 'outbound: only records updated in the last N days, 1 to 3650 (T15)', intOption('--update-window', 1, 3650))
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts: { file?: string; filter?: string; object?: string; allowCreate?: string; updateWindow?: string; json?: boolean }) =>
+    .action(async (id: string, opts: { file?: string; filter?: string; object?: string; allowCreate?: string; updateWindow?: number; json?: boolean }) =>
       withContext(async (ctx) => {
         const edit: Record<string, unknown> = opts.file ? readConfigFile(opts.file) : {};
         if (opts.filter !== undefined) edit['filter'] = opts.filter;
         if (opts.object) edit['crmObject'] = opts.object;
         if (opts.allowCreate !== undefined) {
-          if (!['true', 'false'].includes(opts.allowCreate)) throw new Error(`--allow-create takes true or false, not '${opts.allowCreate}'.`);
+          if (!['true', 'false'].includes(opts.allowCreate)) throw new ConfigurationError(`--allow-create takes true or false, not '${opts.allowCreate}'.`);
           edit['allowCreate'] = opts.allowCreate === 'true';
         }
-        if (opts.updateWindow !== undefined) edit['updateWindowDays'] = Number(opts.updateWindow);
-        if (Object.keys(edit).length === 0) throw new Error('Nothing to change: give --file and/or a setting flag (see `hubsync job edit --help`).');
+        if (opts.updateWindow !== undefined) edit['updateWindowDays'] = opts.updateWindow;
+        if (Object.keys(edit).length === 0) throw new ConfigurationError('Nothing to change: give --file and/or a setting flag (see `hubsync job edit --help`).');
         const { job: updated, validation } = await editValidatedJob(ctx.pool, ctx.secretBox(), id, edit);
         if (opts.json) return printJson({ job: updated, validation });
         printJob(updated);
@@ -221,48 +194,44 @@ export function registerJobCommands(program: Command): void {
 
   job
     .command('enable <job>')
-    .description('"Save and sync" (T10): validate the job, enable it, run it now, and (re)start its schedule')
-    .option('--every <duration>', 'schedule interval (default: the job\'s schedule setting, else 15m)')
+    .description('"Save and sync" (T10): validate the job, enable it, schedule it and run it now')
+    .option('--every <duration>', "schedule interval, 1m to 366d (default: the job's schedule setting, else 15m)")
+    .option('--cron <expression>', 'schedule on a cron expression (five fields) instead')
     .option('--no-run', 'enable and schedule without running now')
-    .action(async (id: string, opts: { every?: string; run: boolean }) =>
+    .action(async (id: string, opts: { every?: string; cron?: string; run: boolean }) =>
       withContext(async (ctx) => {
-        const { job: enabled } = await enableValidatedJob(ctx.pool, ctx.secretBox(), id);
+        if (opts.every && opts.cron) throw new ConfigurationError('Give at most one of --every <duration> or --cron <expression>.');
+        const hubsync = await ctx.hubsync();
+        const schedule = opts.every ? { every: opts.every } : opts.cron ? { cron: opts.cron } : undefined;
+        const { job: enabled, schedule: stored, run } = await hubsync.enableJob(id, { ...(schedule ? { schedule } : {}), run: opts.run });
         print(`Enabled job '${enabled.id}' (version ${enabled.version}).`);
-        if (JOB_KIND_INFO[enabled.kind].direction !== 'inbound') {
+        if (!stored) {
           print('Runs of outbound jobs are not available in this version of hubsync; the job is enabled but not scheduled.');
           return;
         }
-        const hubsync = await ctx.hubsync();
-        const schedule = enabled.config.schedule ?? { every: opts.every ?? '15m' };
-        await hubsync.schedule(id, opts.every ? { every: opts.every } : schedule);
-        await hubsync.resumeSchedule(id, 'enabled with hubsync job enable');
-        print(`Scheduled: ${'every' in schedule && !opts.every ? `every ${schedule.every}` : opts.every ? `every ${opts.every}` : `cron ${JSON.stringify(schedule)}`}.`);
-        if (opts.run) {
-          const handle = await hubsync.startRun(id, 'incremental');
-          print(`Started run: workflow ${handle.workflowId}${ctx.uiLink(handle.workflowId) ? `\n  ${ctx.uiLink(handle.workflowId)}` : ''}`);
-        }
+        print(`Scheduled: ${describeSchedule(stored)}.`);
+        if (run) print(`Started run: workflow ${run.workflowId}${ctx.uiLink(run.workflowId) ? `\n  ${ctx.uiLink(run.workflowId)}` : ''}`);
       }),
     );
 
   job
     .command('disable <job>')
-    .description('Disable a job and pause its schedule')
+    .description('Pause the job\'s schedule and disable the job')
     .action(async (id: string) =>
       withContext(async (ctx) => {
-        await setJobEnabled(ctx.pool, id, false);
-        const hubsync = await ctx.hubsync().catch(() => undefined);
-        if (hubsync && (await hubsync.describeSchedule(id))) await hubsync.pauseSchedule(id, 'disabled with hubsync job disable');
-        print(`Disabled job '${id}'.`);
+        const hubsync = await ctx.hubsync();
+        await hubsync.disableJob(id);
+        print(`Disabled job '${id}'.${(await hubsync.describeSchedule(id)) ? ' Its schedule is paused.' : ''}`);
       }),
     );
 
   job
     .command('delete <job>')
-    .description('Delete a job, its versions, runs and sync state (hub records stay)')
+    .description('Delete a job with its schedule, versions, runs and sync state (hub records stay)')
     .action(async (id: string) =>
       withContext(async (ctx) => {
-        await deleteJob(ctx.pool, id);
-        print(`Deleted job '${id}'.`);
+        await (await ctx.hubsync()).deleteJob(id);
+        print(`Deleted job '${id}' and its schedule.`);
       }),
     );
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type Command } from 'commander';
 import { clientSnippet, startSalesforceSandbox, type SalesforceSandboxHandle } from '../../sandbox/salesforce';
 import { clearProxyVariables, loadEnv } from '../../kernel/env';
-import { ConfigurationError } from '../../kernel/errors';
+import { ConfigurationError, ConflictError } from '../../kernel/errors';
 
 export interface SandboxSalesforceOptions {
   port?: string;
@@ -29,7 +29,15 @@ export async function sandboxSalesforceCommand(opts: SandboxSalesforceOptions): 
   if (seed !== 'demo' && seed !== 'none') throw new ConfigurationError(`--seed: expected demo or none, got ${seed}`);
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : undefined;
 
-  const sandbox = await startSalesforceSandbox({ port, seed, ...(dataDir ? { dataDir } : {}) });
+  let sandbox: SalesforceSandboxHandle;
+  try {
+    sandbox = await startSalesforceSandbox({ port, seed, ...(dataDir ? { dataDir } : {}) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ConflictError(`Port ${port} is already in use, so the Salesforce sandbox cannot listen there.`, { fix: 'pick another with --port N (0 for any free port), or stop what uses it' });
+    }
+    throw err;
+  }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(sandboxCredentialsLine(sandbox));
   log(`  ${clientSnippet(sandbox.url)}`);

@@ -22,7 +22,7 @@ export async function startCommand(): Promise<void> {
   log('');
   log('hubsync is up.');
   for (const line of describeStack(stack)) log(`  ${line}`);
-  log(`  Demo jobs:    ${demo.jobs.join(', ')} (connection 'demo', every ${DEMO_SCHEDULE.every}; first runs started)`);
+  log(`  Demo jobs:    ${demo.jobs.join(', ')} (connection 'demo', every ${DEMO_SCHEDULE.every}; ${demo.created.length ? `first runs of ${demo.created.join(', ')} started` : 'set up by an earlier start'})`);
   log('');
   log('Check it with `npx hubsync doctor`; see the jobs with `npx hubsync job list` and their runs in the Temporal UI.');
   log('Press Ctrl-C to stop.');

@@ -381,6 +381,8 @@ describe('inbound runs', () => {
   });
 
   it('creates a Temporal Schedule with overlap SKIP that runs the job (P2, T10)', async () => {
+    // Only an enabled job is scheduled (a schedule of a disabled job would run it anyway).
+    await pool.query('UPDATE integration_jobs SET enabled = true WHERE id = $1', [job('accounts-inbound')]);
     const scheduleId = await hubsync.schedule(job('accounts-inbound'), { every: '1h' });
     const handle = temporal.schedule.getHandle(scheduleId);
     const described = await handle.describe();

@@ -81,6 +81,8 @@ describe('hubsync start (local stack)', () => {
       expect(second.output).toContain('Database schema is up to date.');
       expect(second.output).not.toContain('Initialising embedded PostgreSQL');
       expect(second.output).not.toContain('Demo: created job');
+      // The demo jobs ran once, when they were created; a second start leaves them to their schedules.
+      expect(second.output).toContain('set up by an earlier start');
       const doctor = await runCli(['doctor', '--json'], env);
       expect((JSON.parse(doctor.stdout) as { ok: boolean }).ok).toBe(true);
       // Both doctor runs' probes survive in PostgreSQL and in Temporal's history: the state was reused.

@@ -36,6 +36,7 @@ describe('authentication failures', () => {
     temporal = new Client({ connection: temporalConnection });
     hubsync = HubsyncClient.over(temporal, pool);
     await createValidatedJob(pool, testSecretBox, { id: `${CONNECTION}-accounts`, connectionId: CONNECTION, config: configFromTemplate('accounts-inbound') });
+    await pool.query('UPDATE integration_jobs SET enabled = true WHERE id = $1', [`${CONNECTION}-accounts`]);
     await hubsync.schedule(`${CONNECTION}-accounts`, { every: '1h' });
   });
   afterEach(async () => {

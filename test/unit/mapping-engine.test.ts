@@ -137,7 +137,7 @@ describe('outbound mapping and decisions', () => {
     expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: { crmId: '00TX', lastOutboundHash: mapped.hash, hubModifiedAt: null }, now })).toEqual({ action: 'unchanged' });
   });
 
-  it('writes the campaign touch subject as seed 001 states it (T17)', () => {
+  it('writes the campaign touch subject as the integration guide states it (T17)', () => {
     expect(campaignTouchSubject({ campaign_kind: 'ongoing', campaign_name: 'Q4 Onboarding', recipient_count: 12, sender_email: 'cs@acme.com' })).toBe('Ongoing campaign "Q4 Onboarding" was sent to 12 users. From: cs@acme.com');
     expect(campaignTouchSubject({ campaign_kind: 'one_time', campaign_name: 'Webinar', recipient_count: 1, sender_email: 'a@b.c' })).toBe('One time campaign "Webinar" was sent to 1 users. From: a@b.c');
   });

@@ -1,5 +1,5 @@
-// T7: the default mapping templates are seed 001's tables, reproduced exactly. The expected rows below are
-// transcribed from the seed ("Task, Touchpoint and campaign touch default field mapping"): source object,
+// T7: the default mapping templates are the published default tables, reproduced exactly. The expected rows below are
+// transcribed from the integration guide's table ("Task, Touchpoint and campaign touch default field mapping"): source object,
 // source field, source field type, hub ("Totango") attribute, attribute type, and which rows are keys.
 import { defaultTemplate } from '../../activities/mapping/templates';
 import { configFromTemplate, parseJobConfig } from '../../activities/mapping/job-config';
@@ -77,7 +77,7 @@ const SEED_001: Record<Exclude<JobKind, 'accounts-inbound'>, { object: string; r
 
 describe('default mapping templates (T7)', () => {
   for (const [kind, seed] of Object.entries(SEED_001) as Array<[Exclude<JobKind, 'accounts-inbound'>, (typeof SEED_001)[keyof typeof SEED_001]]>) {
-    it(`${kind} reproduces seed 001's table row by row`, () => {
+    it(`${kind} reproduces the published default table row by row`, () => {
       const template = defaultTemplate(kind);
       expect(template.crmObject).toBe(seed.object);
       expect(template.rows).toHaveLength(seed.rows.length);

@@ -2,7 +2,7 @@
  * Salesforce through jsforce: authentication from a stored connection, describe in hubsync's shape, API
  * usage, and the one translation of jsforce errors into CrmError kinds.
  *
- * jsforce behaviours this relies on (see crm-api-contracts.md §1): it refreshes the access token on a 401
+ * jsforce behaviours this relies on (read in jsforce's http-api and session-refresh-delegate sources): it refreshes the access token on a 401
  * when an OAuth client and refresh token are configured, and replays the call; it silently retries GETs
  * on 420/429/5xx; errors carry Salesforce's errorCode as `name`/`errorCode`.
  */

@@ -1,5 +1,5 @@
 /**
- * Inbound job filters (FEATURES T8): a SOQL WHERE condition, checked here before the CRM ever sees it.
+ * Inbound job filters (T8 in docs/features.md): a SOQL WHERE condition, checked here before the CRM ever sees it.
  * The job's queries wrap it in parentheses and AND it with the cursor condition, so the filter must be one
  * boolean condition and nothing else: no `;`, no unbalanced parentheses (which could close the wrapper),
  * no LIMIT / ORDER BY / GROUP BY, no sub-queries, and only fields the object has. What passes is then
