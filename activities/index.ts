@@ -4,7 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { ProbeInput, ProbeResult } from '../kernel/runs';
-import { sessionCache } from './crm/sessions';
+import { sessionCache } from './sessions';
 import type { SecretBox } from './hub/secrets';
 import type { Pool } from './hub/store';
 import { createInboundRunActivities } from './jobs/inbound-run';

@@ -13,7 +13,7 @@
 import { getJob } from '../activities/hub/jobs';
 import { SecretBox } from '../activities/hub/secrets';
 import { createPool } from '../activities/hub/store';
-import { openSession } from '../activities/crm/sessions';
+import { openSession } from '../activities/sessions';
 import { writeInboundPage } from '../activities/jobs/inbound-page';
 import type { InboundJob } from '../activities/jobs/page-plan';
 import { inboundReadSpec } from '../activities/mapping/engine';

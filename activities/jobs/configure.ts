@@ -5,7 +5,7 @@
  */
 import { HubsyncError } from '../../kernel/errors';
 import type { CrmSession } from '../crm/connector';
-import { openSession } from '../crm/sessions';
+import { openSession } from '../sessions';
 import { createJob, getJob, setJobEnabled, updateJobConfig, type JobRecord } from '../hub/jobs';
 import type { SecretBox } from '../hub/secrets';
 import type { Pool } from '../hub/store';

@@ -10,7 +10,7 @@ import { START_CURSOR } from '../../kernel/cursors';
 import type { PagesInput, PagesResult } from '../../kernel/runs';
 import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
 import type { CrmRecord } from '../crm/connector';
-import type { SessionSource } from '../crm/sessions';
+import type { SessionSource } from '../sessions';
 import { getJob, getJobVersion } from '../hub/jobs';
 import { committedPage } from '../hub/runs';
 import type { Pool } from '../hub/store';

@@ -11,7 +11,7 @@ import { makeJobScheduleId, type RunTrigger } from '../../kernel/ids';
 import { JOB_KIND_INFO, type Direction } from '../../kernel/job-kinds';
 import type { RunMode } from '../../kernel/runs';
 import type { RunStats } from '../../kernel/stats';
-import type { SessionSource } from '../crm/sessions';
+import type { SessionSource } from '../sessions';
 import { getJob, getJobVersion } from '../hub/jobs';
 import { readCursor, recordRunEnd, recordRunStart, type RunStatus, type WorkflowStatusLookup } from '../hub/runs';
 import type { Pool } from '../hub/store';

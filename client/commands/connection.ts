@@ -3,7 +3,7 @@
  * before they are stored and are never printed; add and update try the credentials with a real call first.
  */
 import type { Command } from 'commander';
-import { checkConnection, openSession } from '../../activities/crm/sessions';
+import { checkConnection, openSession } from '../../activities/sessions';
 import { addConnection, getConnection, listConnections, removeConnection, updateConnection } from '../../activities/hub/connections';
 import { print, printJson, table, withContext } from '../context';
 import { readConfigFile } from '../input';

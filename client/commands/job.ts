@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { configFromTemplate } from '../../activities/mapping/job-config';
 import { isJobKind, JOB_KIND_INFO, JOB_KINDS } from '../../kernel/job-kinds';
 import type { ValidationIssue } from '../../activities/crm/types';
-import { openSession } from '../../activities/crm/sessions';
+import { openSession } from '../../activities/sessions';
 import { getJob, listJobs, type JobRecord } from '../../activities/hub/jobs';
 import { createValidatedJob, editValidatedJob } from '../../activities/jobs/configure';
 import { previewJob } from '../../activities/jobs/preview';

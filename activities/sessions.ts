@@ -3,11 +3,11 @@
  * further than the connector. A worker keeps one session per connection for its lifetime (the connectors
  * refresh expired tokens themselves), so a run costs one token request, not one per activity.
  */
-import { loadConnection, type ConnectionWithSecrets } from '../hub/connections';
-import type { SecretBox } from '../hub/secrets';
-import type { Pool } from '../hub/store';
-import type { ApiUsage, CrmSession } from './connector';
-import { connectorFor } from './index';
+import { loadConnection, type ConnectionWithSecrets } from './hub/connections';
+import type { SecretBox } from './hub/secrets';
+import type { Pool } from './hub/store';
+import type { ApiUsage, CrmSession } from './crm/connector';
+import { connectorFor } from './crm/index';
 
 export async function openSession(pool: Pool, box: SecretBox, connectionId: string): Promise<CrmSession> {
   const connection = await loadConnection(pool, box, connectionId);
