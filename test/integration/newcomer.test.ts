@@ -97,6 +97,28 @@ describe('newcomer defects', () => {
       await createValidatedJob(pool, testSecretBox, { id: TASKS, connectionId: CONNECTION, config: configFromTemplate('tasks-inbound') });
     });
 
+    it('refuses to delete a job while it runs, leaving the job and its schedule', async () => {
+      // Slow enough that the run is still going when the (separately started) CLI asks to delete its job.
+      await sf.admin('POST', '/__admin/faults', { kind: 'latency', method: 'GET', path: '/services/data/*/queryAll', latencyMs: 3000, count: 4 });
+      const refused = await withWorker(
+        pool,
+        async () => {
+          const handle = await hubsync.startRun(ACCOUNTS, 'full');
+          for (let i = 0; i < 100 && !(await pool.query(`SELECT 1 FROM job_runs WHERE workflow_id = $1 AND status = 'running'`, [handle.workflowId])).rowCount; i++) await new Promise((r) => setTimeout(r, 100));
+          const before = await jobRow(ACCOUNTS);
+          const result = await cli(['job', 'delete', ACCOUNTS]);
+          expect(await jobRow(ACCOUNTS)).toEqual(before);
+          await handle.result();
+          return result;
+        },
+        { secretBox: () => testSecretBox },
+      );
+      await sf.admin('DELETE', '/__admin/faults');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/Job 'nc-sbx-accounts' is running \(workflow \S+\); it is not deleted\.[\s\S]*fix: wait for the run to end/);
+      expect((await schedule(ACCOUNTS)).state.paused).toBe(false);
+    });
+
     it('does nothing when a schedule fires for a disabled job', async () => {
       await pool.query('UPDATE integration_jobs SET enabled = false WHERE id = $1', [TASKS]);
       const failure = await withWorker(
@@ -213,12 +235,16 @@ describe('newcomer defects', () => {
         expect(result.stderr).toMatch(/--limit takes a whole number from 1 to 1000/);
         expect(result.stderr).not.toMatch(/bigint|NaN/);
       }
+      const before = await jobRow(ACCOUNTS);
       const window = await cli(['job', 'edit', ACCOUNTS, '--update-window', 'soon']);
       expect(window.stderr).toMatch(/--update-window takes a whole number from 1 to 3650/);
+      expect(await jobRow(ACCOUNTS)).toEqual(before);
     });
 
     it('names a missing or broken --file, and an over-long filter with its fix', async () => {
+      const unchanged = await jobRow(ACCOUNTS);
       const missing = await cli(['job', 'edit', ACCOUNTS, '--file', '/nonexistent/edit.yaml']);
+      expect(await jobRow(ACCOUNTS)).toEqual(unchanged);
       expect(missing.stderr).toMatch(/--file \/nonexistent\/edit\.yaml: cannot read it \(no such file\)\.\n\s+fix: give the path of a JSON or YAML file/);
       const broken = path.join(testStack.workDir, 'broken.yaml');
       fs.writeFileSync(broken, 'filter: [unclosed\n');
@@ -230,8 +256,10 @@ describe('newcomer defects', () => {
     });
 
     it('refuses a cron expression with its own words, not Temporal\'s', async () => {
+      const before = await schedule(ACCOUNTS);
       const result = await cli(['job', 'schedule', ACCOUNTS, '--cron', '61 * * * *']);
       expect(result.code).toBe(1);
+      expect((await schedule(ACCOUNTS)).spec).toEqual(before.spec);
       expect(result.stderr).toMatch(/--cron "61 \* \* \* \*": '61' is not a valid minute \(0-59\)[\s\S]*fix: write five fields/);
     });
 
