@@ -9,8 +9,15 @@ export interface SandboxReady {
   refreshToken: string;
 }
 
-/** Parent → baseline child: page one job through from the start (or exit). */
-export type BaselineCommand = { cmd: 'run'; jobId: string } | { cmd: 'exit' };
+/**
+ * Parent → baseline child:
+ * - `run`: page one job through from the start and write it (the baseline; also the accounts imports);
+ * - `page`: the paging floor, the same reads and nothing written;
+ * - `load`: read all the job's pages into memory (not measured), for `write`;
+ * - `write`: the hub write floor, the loaded pages written one after the other (then dropped);
+ * - `exit`.
+ */
+export type BaselineCommand = { cmd: 'run'; jobId: string } | { cmd: 'page'; jobId: string } | { cmd: 'load'; jobId: string } | { cmd: 'write' } | { cmd: 'exit' };
 
 export interface BaselineReady {
   type: 'ready';
@@ -29,9 +36,40 @@ export interface BaselineDone {
   writeMs: number;
 }
 
+/** The paging floor: the job's pages read one after the other, nothing written. */
+export interface BaselinePaged {
+  type: 'paged';
+  jobId: string;
+  /** Wall clock inside the child, first fetch to last answer. */
+  ms: number;
+  records: number;
+  /** Page fetches (API calls), the empty last one included. */
+  fetches: number;
+}
+
+/** The job's pages, read into the child's memory for `write`. */
+export interface BaselineLoaded {
+  type: 'loaded';
+  jobId: string;
+  ms: number;
+  records: number;
+  /** Non-empty pages held. */
+  pages: number;
+}
+
+/** The hub write floor: the loaded pages written by writeInboundPage, nothing read from the CRM. */
+export interface BaselineWritten {
+  type: 'written';
+  jobId: string;
+  /** Wall clock inside the child, first write to last commit. */
+  ms: number;
+  stats: RunStats;
+  pages: number;
+}
+
 export interface BaselineFailed {
   type: 'error';
   message: string;
 }
 
-export type BaselineMessage = BaselineReady | BaselineDone | BaselineFailed;
+export type BaselineMessage = BaselineReady | BaselineDone | BaselinePaged | BaselineLoaded | BaselineWritten | BaselineFailed;

@@ -73,12 +73,17 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
   let cursor: SyncCursor = progress.cursor;
   let pageNo = input.continued?.pageNo ?? 0;
   let continueFrom: JobRunInput['continued'] | undefined;
+  // The count is for progress only: it runs beside the first pages, and a failed count leaves it unknown.
+  let counted: Promise<unknown> = Promise.resolve();
   try {
     if (runId === undefined) {
       const begun = await beginRun({ jobId: input.jobId, direction: steps.direction, mode: input.mode, trigger: input.trigger ?? 'manual', workflowId: workflowInfo().workflowId });
       ({ runId, jobVersion, cursor } = begun);
       progress.runId = runId;
-      progress.expectedRecords = await countRunSource({ jobId: input.jobId, jobVersion, direction: steps.direction, cursor });
+      counted = countRunSource({ jobId: input.jobId, jobVersion, direction: steps.direction, cursor }).then(
+        (n) => (progress.expectedRecords = n),
+        () => undefined,
+      );
       if (input.mode === 'incremental' && steps.beforePaging) {
         progress.phase = 'parked';
         const before = await steps.beforePaging({ runId, jobId: input.jobId, jobVersion, pageNo, statsBefore: progress.stats });
@@ -121,6 +126,7 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
     throw err;
   }
 
+  await counted;
   if (continueFrom) await continueAsNew<(i: JobRunInput) => Promise<JobRunResult>>({ ...input, continued: continueFrom });
 
   progress.phase = 'finishing';
