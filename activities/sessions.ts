@@ -1,7 +1,7 @@
 /**
  * Opening CRM sessions from stored connections: the secrets are decrypted here, at call time, and go no
- * further than the connector. A worker keeps one session per connection for its lifetime (the connectors
- * refresh expired tokens themselves), so a run costs one token request, not one per activity.
+ * further than the connector. A worker keeps one session per connection (the connectors refresh expired
+ * tokens themselves) until the connection changes, so a run costs one token request, not one per activity.
  */
 import { loadConnection, type ConnectionWithSecrets } from './hub/connections';
 import type { SecretBox } from './hub/secrets';
