@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Connection } from 'jsforce';
-import { BIN } from '../../support/cli';
-import { API_VERSION } from './support';
+import { BIN, runCli } from '../../support/cli';
+import { API_VERSION, startSandbox } from './support';
 
 function firstLine(child: ReturnType<typeof spawn>, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -55,6 +55,19 @@ describe('hubsync sandbox salesforce', () => {
       expect(stderr).toBe('');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses a port in use with the fix, not a raw EADDRINUSE', async () => {
+    const taken = await startSandbox({ seed: 'none' });
+    try {
+      const port = new URL(taken.url).port;
+      const result = await runCli(['sandbox', 'salesforce', '--port', port, '--seed', 'none']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`Port ${port} is already in use, so the Salesforce sandbox cannot listen there\\.\\n\\s+fix: pick another with --port N \\(0 for any free port\\)`));
+      expect(result.stderr).not.toContain('EADDRINUSE');
+    } finally {
+      await taken.close();
     }
   });
 });
