@@ -10,8 +10,9 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
-  // One test process: every in-process test worker polls the same "hubsync" task queue, and a workflow
-  // started by one test file must not have its activities run by another file's worker (other options).
-  maxWorkers: 1,
+  // Two test files at a time (the machines have 2 cores). Each file has a task queue of its own
+  // (test/support/test-env.ts fileTaskQueue), its own Salesforce sandbox and connection IDs, so no file's
+  // worker runs another file's workflows, and no file reads another's records.
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -40,7 +40,7 @@ export function openContext(): CommandContext {
       const address = env.TEMPORAL_ADDRESS ?? runtime?.temporal.address;
       if (!address) throw new ConfigurationError('No Temporal server: set TEMPORAL_ADDRESS, or start the local stack with `npm start` in another terminal.');
       connection ??= Connection.connect({ address, connectTimeout: 5000 });
-      return HubsyncClient.over(new Client({ connection: await connection, namespace }), pool, { secretBox: () => (box ??= loadSecretBox(env)) });
+      return HubsyncClient.over(new Client({ connection: await connection, namespace }), pool, { secretBox: () => (box ??= loadSecretBox(env)), taskQueue: env.HUBSYNC_TASK_QUEUE });
     },
     uiLink: (workflowId) => (runtime?.temporal.uiUrl ? `${runtime.temporal.uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined),
     close: async () => {

@@ -65,6 +65,8 @@ export interface HubsyncClientOptions {
 export interface HubsyncClientDeps {
   /** The key of connection secrets, for what validates against the CRM (enabling a job). */
   secretBox?: () => SecretBox;
+  /** The task queue workflows are started on (default `hubsync`): the one the workers poll. */
+  taskQueue?: string;
 }
 
 export class HubsyncClient {
@@ -137,6 +139,11 @@ export class HubsyncClient {
     return this.deps.secretBox();
   }
 
+  /** The task queue this client starts workflows on. */
+  get taskQueue(): string {
+    return this.deps.taskQueue ?? TASK_QUEUE;
+  }
+
   private readonly workflowStatus = async (workflowId: string) => (await this.temporal.workflow.getHandle(workflowId).describe()).status.name;
 
   // ------------------------------------------------------------------------------------------------- runs
@@ -149,7 +156,7 @@ export class HubsyncClient {
     if (other) throw alreadyRunning(jobId, other.workflowId);
     try {
       return await this.temporal.workflow.start(workflow, {
-        taskQueue: TASK_QUEUE,
+        taskQueue: this.taskQueue,
         workflowId: makeJobRunWorkflowId(jobId, new Date()),
         args: [{ jobId, mode, ...(opts.callsPerExecution ? { callsPerExecution: opts.callsPerExecution } : {}) }],
         typedSearchAttributes: jobSearchAttributes(job),
@@ -194,7 +201,7 @@ export class HubsyncClient {
     const action = {
       type: 'startWorkflow' as const,
       workflowType: workflow,
-      taskQueue: TASK_QUEUE,
+      taskQueue: this.taskQueue,
       workflowId: makeScheduledRunWorkflowId(jobId),
       args,
       typedSearchAttributes: jobSearchAttributes(job),
@@ -253,7 +260,7 @@ export class HubsyncClient {
   async probe(opts: { requestedBy: string; timeoutMs?: number }): Promise<ProbeResult> {
     const probeId = randomUUID();
     const handle = await this.temporal.workflow.start(probeWorkflow, {
-      taskQueue: TASK_QUEUE,
+      taskQueue: this.taskQueue,
       workflowId: makeProbeWorkflowId(probeId),
       args: [{ probeId, requestedBy: opts.requestedBy }],
       workflowExecutionTimeout: `${Math.ceil((opts.timeoutMs ?? 20000) / 1000)} seconds`,

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from './errors';
+import { TASK_QUEUE } from './ids';
 import { PROJECT_ROOT } from './paths';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -29,6 +30,11 @@ const EnvSchema = z.object({
   HUBSYNC_HOME: z.string().min(1).optional().describe('Directory of local state (default: <repo>/.hubsync)'),
   HUBSYNC_CACHE_DIR: z.string().min(1).optional().describe('Per-user cache (default: $XDG_CACHE_HOME/hubsync or ~/.cache/hubsync)'),
   HUBSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
+  HUBSYNC_TASK_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected a task queue name: letters, digits, dots, dashes and underscores')
+    .default(TASK_QUEUE)
+    .describe('Temporal task queue the workers poll and the client starts workflows on'),
   HUBSYNC_SFDC_SANDBOX_PORT: port.default(8383).describe('Port of the local Salesforce sandbox started by `npm start` (and the default of `hubsync sandbox salesforce`)'),
   HUBSYNC_SECRET_KEY: z
     .string()

@@ -88,7 +88,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
 
     log('Starting the worker (bundling workflows)...');
     installRuntime(env.HUBSYNC_LOG_LEVEL, { detailFile: path.join(env.hubsyncHome, 'worker.log') });
-    const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool });
+    const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE });
     const workerDone = worker.run();
     cleanups.push({
       what: 'worker',
@@ -120,7 +120,7 @@ export function describeStack(stack: LocalStack): string[] {
     `Temporal:     ${stack.temporal.address} (namespace ${stack.temporal.namespace}; ${stack.temporal.origin})`,
     `Temporal UI:  ${stack.temporal.uiUrl ?? '(served by your Temporal deployment)'}`,
     `Database:     ${redactUrl(stack.database.url)} (${stack.database.origin})`,
-    `Worker:       task queue "hubsync", ${stack.worker.worker.options.identity}`,
+    `Worker:       task queue "${stack.worker.worker.options.taskQueue}", ${stack.worker.worker.options.identity}`,
     `Salesforce:   ${stack.salesforceSandbox.url} (local sandbox, demo org; admin API ${stack.salesforceSandbox.url}/__admin)`,
     `              username ${sf.username}, password ${sf.password}, client id ${sf.clientId}, client secret ${sf.clientSecret}`,
     `              refresh token ${sf.refreshToken}`,

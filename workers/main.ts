@@ -20,14 +20,14 @@ export async function workerCommand(): Promise<void> {
   const temporal = await useExistingServer(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
   const pool = createPool(env.DATABASE_URL, { applicationName: 'hubsync-worker' });
   installRuntime(env.HUBSYNC_LOG_LEVEL);
-  const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool });
+  const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE });
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: finishing in-flight activities, then exiting...`);
     worker.shutdown();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  log(`Worker ${worker.worker.options.identity} polls task queue "hubsync" on ${temporal.address}.`);
+  log(`Worker ${worker.worker.options.identity} polls task queue "${env.HUBSYNC_TASK_QUEUE}" on ${temporal.address}.`);
   try {
     await worker.run();
   } finally {

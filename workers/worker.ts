@@ -27,6 +27,8 @@ export interface HubsyncWorkerOptions {
   secretBox?: () => SecretBox;
   /** Records per CRM page (default 2,000). */
   pageSize?: number;
+  /** The task queue to poll (default `hubsync`; HUBSYNC_TASK_QUEUE for the worker process). */
+  taskQueue?: string;
 }
 
 export interface HubsyncWorker {
@@ -56,7 +58,7 @@ export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<H
     const worker = await Worker.create({
       connection,
       namespace: opts.namespace,
-      taskQueue: TASK_QUEUE,
+      taskQueue: opts.taskQueue ?? TASK_QUEUE,
       identity: opts.identity ?? `hubsync-worker@${os.hostname()}:${process.pid}`,
       activities: createActivities({
         pool: opts.pool,

@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { createPool, pendingMigrations } from '../../activities/hub/store';
 import { loadEnv } from '../../kernel/env';
 import { redactUrl } from '../../local/postgres';
-import { SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE } from '../../kernel/ids';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../kernel/ids';
 import { HubsyncClient } from '../hubsync-client';
 import { readRuntimeInfo } from '../../local/runtime-file';
 
@@ -66,12 +66,12 @@ export async function runDoctor(): Promise<Check[]> {
         detail: missing.length ? `missing: ${missing.join(', ')}` : Object.keys(SEARCH_ATTRIBUTE_TYPES).join(', '),
         ...(missing.length ? { fix: 'Restart `hubsync start` (it registers them), or `temporal operator search-attribute create`.' } : {}),
       });
-      const pollers = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: TASK_QUEUE }, taskQueueType: 1 });
+      const pollers = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: env.HUBSYNC_TASK_QUEUE }, taskQueueType: 1 });
       const count = pollers.pollers?.length ?? 0;
       checks.push({
         name: 'worker',
         ok: count > 0,
-        detail: count ? `${count} poller(s) on task queue "${TASK_QUEUE}": ${(pollers.pollers ?? []).map((p) => p.identity).join(', ')}` : `no worker polls task queue "${TASK_QUEUE}"`,
+        detail: count ? `${count} poller(s) on task queue "${env.HUBSYNC_TASK_QUEUE}": ${(pollers.pollers ?? []).map((p) => p.identity).join(', ')}` : `no worker polls task queue "${env.HUBSYNC_TASK_QUEUE}"`,
         ...(count ? {} : { fix: 'Run `npm start`, or `npx hubsync worker` with TEMPORAL_ADDRESS and DATABASE_URL set.' }),
       });
     } catch (err) {
@@ -126,7 +126,7 @@ export async function runDoctor(): Promise<Check[]> {
 
   const workerPolling = checks.find((c) => c.name === 'worker')?.ok ?? false;
   if (temporalOk && databaseOk && workerPolling && temporalAddress && databaseUrl) {
-    const client = await HubsyncClient.connect({ temporalAddress, namespace, databaseUrl });
+    const client = await HubsyncClient.connect({ temporalAddress, namespace, databaseUrl, taskQueue: env.HUBSYNC_TASK_QUEUE });
     try {
       const started = Date.now();
       const result = await timed(client.probe({ requestedBy: 'hubsync doctor', timeoutMs: 15000 }), 20000, 'probe workflow');

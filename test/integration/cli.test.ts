@@ -1,5 +1,5 @@
 // The `hubsync` CLI: --help on every command, and `doctor` against a configured stack.
-import { testPool, testStack, withWorker } from '../support/test-env';
+import { fileTaskQueue, testPool, testStack, withWorker } from '../support/test-env';
 import { runCli } from '../support/cli';
 
 const noLocalStack = { HUBSYNC_HOME: '/nonexistent/hubsync-home', TEMPORAL_ADDRESS: '', DATABASE_URL: '' };
@@ -33,7 +33,7 @@ describe('hubsync CLI', () => {
     const pool = testPool();
     try {
       const result = await withWorker(pool, () =>
-        runCli(['doctor', '--json'], { ...noLocalStack, TEMPORAL_ADDRESS: testStack.temporalAddress, DATABASE_URL: testStack.databaseUrl }),
+        runCli(['doctor', '--json'], { ...noLocalStack, TEMPORAL_ADDRESS: testStack.temporalAddress, DATABASE_URL: testStack.databaseUrl, HUBSYNC_TASK_QUEUE: fileTaskQueue() }),
       );
       const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);

@@ -6,10 +6,9 @@ import { createValidatedJob } from '../../activities/jobs/configure';
 import { configFromTemplate } from '../../activities/mapping/job-config';
 import { HubsyncClient } from '../../client/hubsync-client';
 import type { JobRunResult } from '../../kernel/runs';
-import { TASK_QUEUE } from '../../kernel/ids';
 import { CliProcess } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
-import { testPool, testStack, withWorker } from '../support/test-env';
+import { testPool, testStack, withWorker, fileTaskQueue } from '../support/test-env';
 
 jest.setTimeout(300000);
 
@@ -37,7 +36,7 @@ describe('inbound run resilience', () => {
     sfConn = new SfConnection({ instanceUrl: sf.sandbox.url, accessToken: sf.sandbox.accessToken(), version: '62.0' });
     temporalConnection = await Connection.connect({ address: testStack.temporalAddress });
     temporal = new Client({ connection: temporalConnection });
-    hubsync = HubsyncClient.over(temporal, pool);
+    hubsync = HubsyncClient.over(temporal, pool, { taskQueue: fileTaskQueue() });
     await sf.admin('POST', '/__admin/seed', { object: 'Account', count: 20 });
     await sf.admin('POST', '/__admin/seed', { object: 'Task', count: TASKS });
     // This org has no custom fields: the accounts job maps the account key, name and owner only.
@@ -57,7 +56,7 @@ describe('inbound run resilience', () => {
   const startWorkerProcess = async () => {
     const worker = new CliProcess(['worker'], sf.cliEnv);
     workers.push(worker);
-    await worker.waitFor('polls task queue "hubsync"', 120000);
+    await worker.waitFor(`polls task queue "${fileTaskQueue()}"`, 120000);
     return worker;
   };
 
@@ -103,7 +102,7 @@ describe('inbound run resilience', () => {
       pool,
       async () => {
         const handle = await temporal.workflow.start('inboundJobWorkflow', {
-          taskQueue: TASK_QUEUE,
+          taskQueue: fileTaskQueue(),
           workflowId: `hubsync-job-${CONNECTION}-tasks-can-test`,
           args: [{ jobId: `${CONNECTION}-tasks`, mode: 'full', callsPerExecution: 1 }],
         });

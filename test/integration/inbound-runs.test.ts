@@ -10,7 +10,7 @@ import type { JobRunResult, RunMode } from '../../kernel/runs';
 import { progressQuery } from '../../workflows/job-run';
 import { runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
-import { testPool, testStack, withWorker } from '../support/test-env';
+import { testPool, testStack, withWorker, fileTaskQueue } from '../support/test-env';
 
 jest.setTimeout(240000);
 
@@ -45,7 +45,7 @@ describe('inbound runs', () => {
     sfConn = new SfConnection({ instanceUrl: sf.sandbox.url, accessToken: sf.sandbox.accessToken(), version: '62.0' });
     temporalConnection = await Connection.connect({ address: testStack.temporalAddress });
     temporal = new Client({ connection: temporalConnection });
-    hubsync = HubsyncClient.over(temporal, pool);
+    hubsync = HubsyncClient.over(temporal, pool, { taskQueue: fileTaskQueue() });
     for (const kind of ['accounts-inbound', 'tasks-inbound'] as const) {
       await createValidatedJob(pool, testSecretBox, { id: job(kind), connectionId: CONNECTION, config: configFromTemplate(kind) });
     }

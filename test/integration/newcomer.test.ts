@@ -9,7 +9,7 @@ import { configFromTemplate } from '../../activities/mapping/job-config';
 import { HubsyncClient } from '../../client/hubsync-client';
 import { BIN, runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
-import { testPool, testStack, withWorker } from '../support/test-env';
+import { testPool, testStack, withWorker, fileTaskQueue } from '../support/test-env';
 
 jest.setTimeout(240000);
 
@@ -32,7 +32,7 @@ describe('newcomer defects', () => {
     sf = await startSalesforceFixture(pool, CONNECTION, { databaseUrl: testStack.databaseUrl, temporalAddress: testStack.temporalAddress });
     temporalConnection = await Connection.connect({ address: testStack.temporalAddress });
     temporal = new Client({ connection: temporalConnection });
-    hubsync = HubsyncClient.over(temporal, pool, { secretBox: () => testSecretBox });
+    hubsync = HubsyncClient.over(temporal, pool, { secretBox: () => testSecretBox, taskQueue: fileTaskQueue() });
     await createValidatedJob(pool, testSecretBox, { id: ACCOUNTS, connectionId: CONNECTION, config: configFromTemplate('accounts-inbound') });
     await createValidatedJob(pool, testSecretBox, { id: TASKS, connectionId: CONNECTION, config: configFromTemplate('tasks-inbound') });
   });
@@ -124,7 +124,7 @@ describe('newcomer defects', () => {
       const failure = await withWorker(
         pool,
         async () => {
-          const handle = await temporal.workflow.start('inboundJobWorkflow', { taskQueue: 'hubsync', workflowId: `hubsync-job-${TASKS}-scheduled-test`, args: [{ jobId: TASKS, mode: 'incremental', trigger: 'scheduled' }] });
+          const handle = await temporal.workflow.start('inboundJobWorkflow', { taskQueue: fileTaskQueue(), workflowId: `hubsync-job-${TASKS}-scheduled-test`, args: [{ jobId: TASKS, mode: 'incremental', trigger: 'scheduled' }] });
           return handle.result().then(() => undefined, (err: unknown) => err as Error);
         },
         { secretBox: () => testSecretBox },

@@ -11,7 +11,8 @@ describe('probe workflow (worker + Temporal + PostgreSQL end to end)', () => {
   it('runs on the worker and its activity writes the probe row', async () => {
     const client = await HubsyncClient.connect({ temporalAddress: testStack.temporalAddress, databaseUrl: testStack.databaseUrl });
     try {
-      const result = await withWorker(pool, () => client.probe({ requestedBy: 'jest' }));
+      // The default task queue: no other test file polls it, and the probe runs where the product runs it.
+      const result = await withWorker(pool, () => client.probe({ requestedBy: 'jest' }), { taskQueue: 'hubsync' });
 
       const { rows } = await pool.query('SELECT requested_by, worker_identity, recorded_at FROM worker_probes WHERE probe_id = $1', [result.probeId]);
       expect(rows).toHaveLength(1);

@@ -6,7 +6,7 @@ import { configFromTemplate } from '../../activities/mapping/job-config';
 import { HubsyncClient } from '../../client/hubsync-client';
 import { runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
-import { testPool, testStack, withWorker } from '../support/test-env';
+import { testPool, testStack, withWorker, fileTaskQueue } from '../support/test-env';
 
 jest.setTimeout(180000);
 
@@ -34,7 +34,7 @@ describe('authentication failures', () => {
     sf = await startSalesforceFixture(pool, CONNECTION, { databaseUrl: testStack.databaseUrl, temporalAddress: testStack.temporalAddress });
     temporalConnection = await Connection.connect({ address: testStack.temporalAddress });
     temporal = new Client({ connection: temporalConnection });
-    hubsync = HubsyncClient.over(temporal, pool);
+    hubsync = HubsyncClient.over(temporal, pool, { taskQueue: fileTaskQueue() });
     await createValidatedJob(pool, testSecretBox, { id: `${CONNECTION}-accounts`, connectionId: CONNECTION, config: configFromTemplate('accounts-inbound') });
     await pool.query('UPDATE integration_jobs SET enabled = true WHERE id = $1', [`${CONNECTION}-accounts`]);
     await hubsync.schedule(`${CONNECTION}-accounts`, { every: '1h' });

@@ -2,7 +2,7 @@
 // down cleanly on SIGTERM.
 import { HubsyncClient } from '../../client/hubsync-client';
 import { CliProcess, runCli } from '../support/cli';
-import { testStack } from '../support/test-env';
+import { fileTaskQueue, testStack } from '../support/test-env';
 
 describe('hubsync worker process', () => {
   it('refuses to start without TEMPORAL_ADDRESS and DATABASE_URL', async () => {
@@ -12,10 +12,11 @@ describe('hubsync worker process', () => {
   });
 
   it('executes workflows and exits 0 on SIGTERM', async () => {
-    const worker = new CliProcess(['worker'], { TEMPORAL_ADDRESS: testStack.temporalAddress, DATABASE_URL: testStack.databaseUrl });
+    const taskQueue = fileTaskQueue();
+    const worker = new CliProcess(['worker'], { TEMPORAL_ADDRESS: testStack.temporalAddress, DATABASE_URL: testStack.databaseUrl, HUBSYNC_TASK_QUEUE: taskQueue });
     try {
-      await worker.waitFor('polls task queue "hubsync"', 60000);
-      const client = await HubsyncClient.connect({ temporalAddress: testStack.temporalAddress, databaseUrl: testStack.databaseUrl });
+      await worker.waitFor(`polls task queue "${taskQueue}"`, 60000);
+      const client = await HubsyncClient.connect({ temporalAddress: testStack.temporalAddress, databaseUrl: testStack.databaseUrl, taskQueue });
       try {
         const result = await client.probe({ requestedBy: 'worker-process test' });
         expect(result.workerIdentity).toMatch(new RegExp(`:${worker.child.pid}$`));

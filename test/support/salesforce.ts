@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { addConnection } from '../../activities/hub/connections';
 import { SecretBox } from '../../activities/hub/secrets';
 import type { Pool } from '../../activities/hub/store';
+import { fileTaskQueue } from './test-env';
 import { startSalesforceSandbox, type SalesforceSandboxHandle, type StartSalesforceSandboxOptions } from '../../sandbox/salesforce';
 
 /** One key for the whole test process; CLI child processes get it through HUBSYNC_SECRET_KEY. */
@@ -49,7 +50,7 @@ export async function startSalesforceFixture(
   return {
     sandbox,
     connectionId,
-    cliEnv: { DATABASE_URL: env.databaseUrl, TEMPORAL_ADDRESS: env.temporalAddress, HUBSYNC_SECRET_KEY: TEST_SECRET_KEY, HUBSYNC_HOME: '/nonexistent/hubsync-home' },
+    cliEnv: { DATABASE_URL: env.databaseUrl, TEMPORAL_ADDRESS: env.temporalAddress, HUBSYNC_SECRET_KEY: TEST_SECRET_KEY, HUBSYNC_HOME: '/nonexistent/hubsync-home', HUBSYNC_TASK_QUEUE: fileTaskQueue() },
     admin: async (method, path, body) => {
       const res = await fetch(new URL(path, sandbox.url), { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
       const text = await res.text();

@@ -2,6 +2,7 @@
  * What test files use of the run-wide stack started by global-setup.ts: the database, the Temporal
  * server and the workflow bundle, plus a helper to run a real hubsync worker around a test body.
  */
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createPool, type Pool } from '../../activities/hub/store';
 import { installRuntime } from '../../workers/runtime';
@@ -39,6 +40,15 @@ export const testStack = {
   },
 };
 
+/**
+ * The task queue of the running test file: test files run in parallel on the one Temporal server, and a
+ * workflow started by one file must never be picked up by another file's worker.
+ */
+export function fileTaskQueue(): string {
+  const testPath = expect.getState().testPath ?? 'unknown';
+  return `hubsync-test-${path.basename(testPath).replace(/\.test\.ts$/, '').replace(/[^A-Za-z0-9._-]/g, '-')}`;
+}
+
 export function testPool(): Pool {
   return createPool(testStack.databaseUrl, { max: 4, applicationName: 'hubsync-test' });
 }
@@ -48,8 +58,8 @@ export async function testTemporalClient(): Promise<{ client: Client; close(): P
   return { client: new Client({ connection }), close: () => connection.close() };
 }
 
-/** Runs `body` while a real hubsync worker (bundled workflows, real activities) polls the task queue. */
-export async function withWorker<T>(pool: Pool, body: () => Promise<T>, options: Pick<HubsyncWorkerOptions, 'pageSize' | 'secretBox'> = {}): Promise<T> {
+/** Runs `body` while a real hubsync worker (bundled workflows, real activities) polls the file's task queue. */
+export async function withWorker<T>(pool: Pool, body: () => Promise<T>, options: Pick<HubsyncWorkerOptions, 'pageSize' | 'secretBox' | 'taskQueue'> = {}): Promise<T> {
   installRuntime('warn');
   const worker = await createHubsyncWorker({
     address: testStack.temporalAddress,
@@ -57,6 +67,7 @@ export async function withWorker<T>(pool: Pool, body: () => Promise<T>, options:
     pool,
     workflowBundle: { codePath: testStack.workflowBundlePath },
     identity: `hubsync-test-worker:${process.pid}`,
+    taskQueue: fileTaskQueue(),
     ...options,
   });
   try {
