@@ -28,7 +28,10 @@ import { addStats, emptyStats, formatStats, type RunStats } from '../kernel/stat
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
-/** Pages per activity call: a few seconds of work between progress updates and workflow events. */
+/**
+ * Pages per activity call (plus the page read ahead while the last one is written): a few seconds of work
+ * between progress updates and workflow events.
+ */
 export const PAGES_PER_ACTIVITY = 5;
 /** Activity calls per workflow execution before continuing as new (if the server has not suggested it yet). */
 export const CALLS_PER_EXECUTION = 200;

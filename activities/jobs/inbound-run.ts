@@ -78,7 +78,10 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
       return { pageNo, stats };
     },
 
-    /** Pages through the CRM from the cursor, up to `maxPages` pages, heartbeating after each. */
+    /**
+     * Pages through the CRM from the cursor, `maxPages` pages and the one read ahead during the last of them,
+     * heartbeating after each.
+     */
     async syncInboundPages(input: PagesInput): Promise<PagesResult> {
       const ctx = Context.current();
       const resumed = ctx.info.heartbeatDetails as PagesHeartbeat | undefined;
@@ -94,7 +97,8 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
       // lag behind): look them up until the first page that is not there, then stop looking.
       let mayBeCommitted = resumed !== undefined || ctx.info.attempt > 1;
       let prefetched: Promise<CrmRecord[]> | undefined;
-      while (pageNo < lastPage) {
+      // Within the page budget, and then for the page read ahead while the budget's last page was written.
+      while (pageNo < lastPage || prefetched) {
         ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
         let outcome: { stats: RunStats; nextCursor: SyncCursor; size: number } | undefined;
         if (mayBeCommitted) {
@@ -107,8 +111,9 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
           prefetched = undefined;
           if (records.length === 0) return { cursor, pageNo, done: true, stats };
           // The next page's query depends only on this page's last record: read it while this page is
-          // written, within this call's page budget (so every page read is a page written).
-          if (records.length === pageSize && pageNo + 1 < lastPage) {
+          // written. After the budget's last page this read-ahead is written by this call too (every page read
+          // is a page written), and when it comes back empty the run ends without another call.
+          if (records.length === pageSize && pageNo < lastPage) {
             prefetched = read(cursorAfter(records, cursor));
             prefetched.catch(() => undefined); // surfaces when awaited on the next page
           }

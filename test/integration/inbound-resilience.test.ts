@@ -117,4 +117,34 @@ describe('inbound run resilience', () => {
     expect(result.executions.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW']);
     expect(result.res.stats).toMatchObject({ read: TASKS, unchanged: TASKS, created: 0, updated: 0, pages: TASKS / 2000 });
   });
+
+  it('writes the page it read ahead, and ends the run in the same call when that page is empty', async () => {
+    // 12,000 tasks in pages of 96: 125 pages. Each call writes its five pages and the sixth it read ahead
+    // during the fifth: 20 calls write 120 pages, and the 21st writes the last five and reads ahead an empty
+    // page, which ends the run in that call. (Five pages a call and a call for the empty page: 26 calls.)
+    // Only this test's worker (with its page size) may poll: the worker processes of the first test stop.
+    for (const w of workers.splice(0)) {
+      if (w.child.exitCode === null && w.child.signalCode === null) {
+        w.child.kill('SIGTERM');
+        await w.exited(30000);
+      }
+    }
+    await sf.admin('DELETE', '/__admin/requests');
+    const { result, calls } = await withWorker(
+      pool,
+      async () => {
+        const handle = await hubsync.startRun(`${CONNECTION}-tasks`, 'full');
+        const res = await handle.result();
+        const events = (await handle.fetchHistory()).events ?? [];
+        return { result: res, calls: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'syncInboundPages').length };
+      },
+      { secretBox: () => testSecretBox, pageSize: 96 },
+    );
+    expect(result.stats).toMatchObject({ read: TASKS, updated: 0, pages: 125 });
+    expect(result.stats.created + result.stats.unchanged).toBe(TASKS);
+    expect(calls).toBe(21);
+    const log = (await sf.admin('GET', '/__admin/requests?path=/services/data/*/queryAll*')) as { requests: unknown[] };
+    // Every page read once, the empty read-ahead, and the COUNT() for progress: nothing read twice.
+    expect(log.requests).toHaveLength(125 + 1 + 1);
+  });
 });
