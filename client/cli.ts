@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { migrate } from '../activities/hub/store';
 import { loadEnv } from '../kernel/env';
-import { ConfigurationError, HubsyncError } from '../kernel/errors';
+import { ConfigurationError, HubsyncError, messageWithFix } from '../kernel/errors';
 import { registerConnectionCommands } from './commands/connection';
 import { doctorCommand } from './commands/doctor';
 import { registerJobCommands } from './commands/job';
@@ -63,7 +63,6 @@ export async function main(argv: string[]): Promise<void> {
 
 /** What the CLI prints for a refusal or failure: the message, and the fix when the message lacks it. */
 export function describeFailure(err: unknown): string {
-  if (!(err instanceof Error)) return `hubsync: ${String(err)}`;
-  const fix = err instanceof HubsyncError && err.fix && !err.message.includes(err.fix) ? `\n  fix: ${err.fix}` : '';
-  return `hubsync: ${err.message}${fix}`;
+  if (err instanceof HubsyncError) return `hubsync: ${messageWithFix(err, '  ')}`;
+  return `hubsync: ${err instanceof Error ? err.message : String(err)}`;
 }

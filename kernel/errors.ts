@@ -90,6 +90,11 @@ export class ConflictError extends HubsyncError {
   }
 }
 
+/** An error's message followed by its fix (unless the message says it already), as users read it. */
+export function messageWithFix(err: HubsyncError, indent = ''): string {
+  return err.fix && !err.message.includes(err.fix) ? `${err.message}\n${indent}fix: ${err.fix}` : err.message;
+}
+
 /** The ApplicationFailure type an error of `kind` crosses the Temporal boundary with. */
 export function failureType(kind: ErrorKind): string {
   return `hubsync.${kind}`;

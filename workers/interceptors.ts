@@ -7,12 +7,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
-import { failureType, HubsyncError } from '../kernel/errors';
-
-/** The message a failure carries: the error's own, then its fix. */
-export function messageWithFix(err: HubsyncError): string {
-  return err.fix ? `${err.message}\nfix: ${err.fix}` : err.message;
-}
+import { failureType, HubsyncError, messageWithFix } from '../kernel/errors';
 
 export function toApplicationFailure(err: HubsyncError): ApplicationFailure {
   return ApplicationFailure.create({
