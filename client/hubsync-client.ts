@@ -154,17 +154,19 @@ export class HubsyncClient {
     const workflow = runWorkflowOf(job);
     const other = await liveRun(this.pool, jobId, this.workflowStatus);
     if (other) throw alreadyRunning(jobId, other.workflowId);
+    const workflowId = makeJobRunWorkflowId(jobId, new Date());
     try {
       return await this.temporal.workflow.start(workflow, {
         taskQueue: this.taskQueue,
-        workflowId: makeJobRunWorkflowId(jobId, new Date()),
+        workflowId,
         args: [{ jobId, mode, ...(opts.callsPerExecution ? { callsPerExecution: opts.callsPerExecution } : {}) }],
         typedSearchAttributes: jobSearchAttributes(job),
         staticSummary: summary(job, mode, 'started by hand'),
         memo: { jobVersion: job.version },
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(jobId, makeJobRunWorkflowId(jobId, new Date()));
+      // Another run was started for the same millisecond: it is the one running.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(jobId, workflowId);
       throw err;
     }
   }

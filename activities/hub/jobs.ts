@@ -97,6 +97,13 @@ export async function getJobVersion(pool: Pool, id: string, version: number): Pr
   return parseJobConfig(id, rows[0].config);
 }
 
+/** The job as a run uses it: its connection, and the configuration of the version the run began with. */
+export async function getJobForRun(pool: Pool, id: string, version: number): Promise<{ jobId: string; connectionId: string; config: JobConfig }> {
+  const record = await getJob(pool, id);
+  const config = version === record.version ? record.config : await getJobVersion(pool, id, version);
+  return { jobId: id, connectionId: record.connectionId, config };
+}
+
 /**
  * Replaces a job's configuration with a new version. The kind cannot change (create another job). When
  * `expectedVersion` is given and the job moved on meanwhile, nothing is written.

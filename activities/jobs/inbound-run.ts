@@ -11,12 +11,11 @@ import type { PagesInput, PagesResult } from '../../kernel/runs';
 import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
 import type { CrmRecord } from '../crm/connector';
 import type { SessionSource } from '../sessions';
-import { getJob, getJobVersion } from '../hub/jobs';
+import { getJobForRun } from '../hub/jobs';
 import { committedPage } from '../hub/runs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
 import { cursorAfter, writeInboundPage } from './inbound-page';
-import type { InboundJob } from './page-plan';
 
 export interface InboundRunDeps {
   pool: Pool;
@@ -32,12 +31,6 @@ interface PagesHeartbeat {
 }
 
 export function createInboundRunActivities(deps: InboundRunDeps) {
-  /** The job as the run uses it: the configuration of the version the run began with. */
-  async function runJob(jobId: string, version: number): Promise<InboundJob> {
-    const record = await getJob(deps.pool, jobId);
-    const config = version === record.version ? record.config : await getJobVersion(deps.pool, jobId, version);
-    return { jobId, connectionId: record.connectionId, config };
-  }
 
   return {
     /**
@@ -45,7 +38,7 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
      * ID and processed like any page. Page numbers from `pageNo` on; the job's cursor does not move.
      */
     async retryParkedAndRejected(input: Omit<PagesInput, 'cursor' | 'maxPages'>): Promise<{ pageNo: number; stats: RunStats }> {
-      const job = await runJob(input.jobId, input.jobVersion);
+      const job = await getJobForRun(deps.pool, input.jobId, input.jobVersion);
       const { rows } = await deps.pool.query<{ source_id: string }>(
         `SELECT p.source_id FROM parked_records p
            JOIN record_links l ON l.connection_id = $2 AND l.crm_object = $3 AND l.hub_type = 'account' AND l.crm_id = p.parent_crm_id
@@ -88,7 +81,7 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
       let { cursor, pageNo } = resumed ?? input;
       let stats = resumed?.stats ?? emptyStats();
       const lastPage = input.pageNo + input.maxPages;
-      const job = await runJob(input.jobId, input.jobVersion);
+      const job = await getJobForRun(deps.pool, input.jobId, input.jobVersion);
       const session = await deps.session(job.connectionId);
       const spec = inboundReadSpec(job.config);
       const pageSize = Math.min(deps.pageSize ?? session.limits.pageSize, session.limits.pageSize);

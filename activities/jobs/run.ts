@@ -12,7 +12,7 @@ import { JOB_KIND_INFO, type Direction } from '../../kernel/job-kinds';
 import type { RunMode } from '../../kernel/runs';
 import type { RunStats } from '../../kernel/stats';
 import type { SessionSource } from '../sessions';
-import { getJob, getJobVersion } from '../hub/jobs';
+import { getJob, getJobForRun } from '../hub/jobs';
 import { readCursor, recordRunEnd, recordRunStart, type RunStatus, type WorkflowStatusLookup } from '../hub/runs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
@@ -84,9 +84,8 @@ export function createRunActivities(deps: RunDeps) {
     /** How many records the run will read from its cursor (one API call; for progress, never for logic). */
     async countRunSource(input: { jobId: string; jobVersion: number; direction: Direction; cursor: SyncCursor }): Promise<number | null> {
       if (input.direction !== 'inbound') return null;
-      const job = await getJob(deps.pool, input.jobId);
-      const config = job.version === input.jobVersion ? job.config : await getJobVersion(deps.pool, input.jobId, input.jobVersion);
-      return (await deps.session(job.connectionId)).countRecords(inboundReadSpec(config), input.cursor, true);
+      const job = await getJobForRun(deps.pool, input.jobId, input.jobVersion);
+      return (await deps.session(job.connectionId)).countRecords(inboundReadSpec(job.config), input.cursor, true);
     },
 
     /** Records the run's end: status, final statistics, the failure's message and fix. */
