@@ -23,7 +23,7 @@ export interface ApiRequest<P = Record<string, string>> {
 
 export interface ApiResponse {
   status: number;
-  /** Serialised as JSON unless `raw` is given. Absent for 204. */
+  /** Serialised as JSON unless `raw` is given. Absent for 204 and 304. */
   body?: unknown;
   raw?: string;
   headers?: Record<string, string>;
@@ -104,8 +104,13 @@ export function json(status: number, body: unknown, headers?: Record<string, str
   return headers ? { status, body, headers } : { status, body };
 }
 
-export function noContent(): ApiResponse {
-  return { status: 204 };
+export function noContent(headers?: Record<string, string>): ApiResponse {
+  return headers ? { status: 204, headers } : { status: 204 };
+}
+
+/** 304 Not Modified: no body (a conditional GET/HEAD whose precondition says the client's copy is current). */
+export function notModified(headers?: Record<string, string>): ApiResponse {
+  return headers ? { status: 304, headers } : { status: 304 };
 }
 
 /** Salesforce's error entry: `fields` appears on DML errors (even empty) and whenever fields are named. */

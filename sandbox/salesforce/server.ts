@@ -39,14 +39,16 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 }
 
 function send(res: http.ServerResponse, method: string, response: ApiResponse, extraHeaders: Record<string, string>): void {
-  const payload = response.status === 204 ? '' : (response.raw ?? (response.body === undefined ? '' : JSON.stringify(response.body)));
+  // 204 No Content and 304 Not Modified never carry a body (nor a Content-Length for one).
+  const bodiless = response.status === 204 || response.status === 304;
+  const payload = bodiless ? '' : (response.raw ?? (response.body === undefined ? '' : JSON.stringify(response.body)));
   res.writeHead(response.status, {
     'Content-Type': CONTENT_TYPE,
-    ...(response.status === 204 ? {} : { 'Content-Length': String(Buffer.byteLength(payload)) }),
+    ...(bodiless ? {} : { 'Content-Length': String(Buffer.byteLength(payload)) }),
     ...extraHeaders,
     ...(response.headers ?? {}),
   });
-  res.end(method === 'HEAD' || response.status === 204 ? undefined : payload);
+  res.end(method === 'HEAD' || bodiless ? undefined : payload);
 }
 
 async function dispatch(router: Router, request: ApiRequest): Promise<ApiResponse> {

@@ -1,11 +1,13 @@
 /**
- * The record endpoints: sObject rows (create 201, retrieve, update 204, delete 204), rows by external ID
+ * The record endpoints: sObject rows (create 201, retrieve, update 204, delete 204; the conditional request
+ * headers and Account ETags of conditional.ts on retrieve and update), rows by external ID
  * (upsert 201/200/204/300, retrieve, delete) and sObject Collections (create, update, upsert, delete,
  * retrieve: 200 with per-record results in request order, `statusCode` errors, allOrNone, 200 records).
  */
+import { etagHeaders, evaluatePreconditions, rejectInvalidConditionalHeaders, validatorsOf } from './conditional';
 import { type FaultInjector } from './faults';
 import { createRecord, deleteRecord, parseInput, updateRecord, type DmlContext } from './dml';
-import { isPlainObject, json, noContent, parseJsonBody, type ApiRequest, type ApiResponse, type Router } from './http';
+import { isPlainObject, json, noContent, notModified, parseJsonBody, type ApiRequest, type ApiResponse, type Router } from './http';
 import { keyPrefixOf, normalizeId } from './ids';
 import { SalesforceError, type FieldValue, type StoredRecord } from './model';
 import { type FieldDef, type ObjectDef } from './schema';
@@ -209,25 +211,43 @@ export function registerSObjectRoutes(router: Router, deps: SObjectDeps): void {
 
   router.add('POST', `${base}/sobjects/:type`, (req) => {
     const object = requireObject(store, req.params.type);
+    // A malformed conditional header on a POST is a 400 (conditional.ts); a create has no current
+    // version to hold a well-formed one against.
+    rejectInvalidConditionalHeaders(req.headers, object);
     const parsed = parseInput(store, object, recordBody(req));
     const record = atomic(store, () => createRecord(dmlContext(deps, req), parsed));
     return json(201, { id: record.id, success: true, errors: [] });
   });
 
+  // GET and HEAD: an Account answers with its ETag; If-Match/If-None-Match/If-Modified-Since/
+  // If-Unmodified-Since may turn the answer into 304 or 412 (conditional.ts). Preconditions are weighed only
+  // once the request is otherwise good (a bad field list stays a 400), as RFC 7232 section 5 has it.
   router.add('GET', `${base}/sobjects/:type/:id`, (req) => {
     const object = requireObject(store, req.params.type);
     const record = recordAt(store, object, req.params.id, false);
-    return json(200, recordJson(store, record, req.apiVersion, parseFieldList(store, object, req.query.get('fields'))));
+    const fields = parseFieldList(store, object, req.query.get('fields'));
+    const current = validatorsOf(object, record);
+    const headers = current.etag === undefined ? undefined : { ETag: current.etag };
+    if (evaluatePreconditions(req.method, req.headers, current) === 'not-modified') return notModified(headers);
+    return json(200, recordJson(store, record, req.apiVersion, fields), headers);
   });
 
+  // PATCH: malformed conditional headers are a 400 before anything else; a failed precondition is a 412 and
+  // nothing is written. The check and the write run in one synchronous step, so no other request can slip in
+  // between them (a latency fault delays the request before this handler runs, not inside it). An Account
+  // answers with the ETag of its new version.
   router.add('PATCH', `${base}/sobjects/:type/:id`, (req) => {
     const object = requireObject(store, req.params.type);
+    rejectInvalidConditionalHeaders(req.headers, object);
     const record = recordAt(store, object, req.params.id, true);
     const parsed = parseInput(store, object, recordBody(req));
-    atomic(store, () => updateRecord(dmlContext(deps, req), record, parsed));
-    return noContent();
+    evaluatePreconditions(req.method, req.headers, validatorsOf(object, record));
+    const updated = atomic(store, () => updateRecord(dmlContext(deps, req), record, parsed));
+    return noContent(etagHeaders(object, updated));
   });
 
+  // DELETE ignores the conditional headers: Salesforce's guide says DELETE isn't supported with them
+  // (see conditional.ts).
   router.add('DELETE', `${base}/sobjects/:type/:id`, (req) => {
     const object = requireObject(store, req.params.type);
     const record = recordAt(store, object, req.params.id, true);
@@ -239,6 +259,7 @@ export function registerSObjectRoutes(router: Router, deps: SObjectDeps): void {
   router.add('POST', `${base}/sobjects/:type/:field`, (req) => {
     const object = requireObject(store, req.params.type);
     if (req.params.field.toLowerCase() !== 'id') throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    rejectInvalidConditionalHeaders(req.headers, object);
     const parsed = parseInput(store, object, recordBody(req));
     const record = atomic(store, () => createRecord(dmlContext(deps, req), parsed, 'upsert'));
     return json(201, { id: record.id, success: true, errors: [], created: true });
