@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { describeObject } from './describe';
 import { type FaultSpec } from './faults';
+import { FORMULA_RETURN_TYPES, MAX_FORMULA_LENGTH } from './formula';
 import { generateRecords } from './generate';
 import { json, parseJsonBody, Router, type ApiResponse } from './http';
 import { normalizeId } from './ids';
@@ -36,6 +37,10 @@ const FieldSpec = z.object({
   defaultValue: scalar.optional(),
   referenceTo: z.string().optional(),
   relationshipName: z.string().optional(),
+  // Formula fields (type "formula"): checked and compiled by schema.ts, which names what is wrong.
+  returnType: z.enum(FORMULA_RETURN_TYPES).optional(),
+  formula: z.string().min(1).max(MAX_FORMULA_LENGTH).optional(),
+  treatBlanksAs: z.enum(['blank', 'zero']).optional(),
 });
 
 const Schemas = {

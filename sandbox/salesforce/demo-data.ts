@@ -18,12 +18,20 @@ const DAY_MS = 24 * HOUR_MS;
 
 export const DEMO_CUSTOM_FIELDS = {
   Account: [
-    { name: 'Tier__c', type: 'picklist', label: 'Tier', values: ['Tier 1', 'Tier 2', 'Tier 3'] },
+    { name: 'Tier__c', type: 'picklist', label: 'Tier', values: ['Tier 1', 'Tier 2', 'Tier 3'], restricted: true },
     { name: 'Health_Score__c', type: 'number', label: 'Health Score', precision: 3, scale: 0 },
-    { name: 'Products__c', type: 'multipicklist', label: 'Products', values: ['Analytics', 'Automation', 'Engage', 'Insights', 'Platform'] },
+    { name: 'Products__c', type: 'multipicklist', label: 'Products', values: ['Analytics', 'Automation', 'Engage', 'Insights', 'Platform'], restricted: true },
     { name: 'CSM_Email__c', type: 'email', label: 'CSM Email' },
     { name: 'Renewal_Date__c', type: 'date', label: 'Renewal Date' },
     { name: 'Is_Strategic__c', type: 'checkbox', label: 'Strategic' },
+    // A formula field (read-only, computed by the sandbox on every save): what hubsync must never write back to.
+    {
+      name: 'Health_Band__c',
+      type: 'formula',
+      returnType: 'text',
+      label: 'Health Band',
+      formula: 'IF(ISBLANK(Health_Score__c), NULL, IF(Health_Score__c >= 70, "Green", IF(Health_Score__c >= 40, "Yellow", "Red")))',
+    },
   ],
   Task: [{ name: 'Hubsync_External_Id__c', type: 'text', label: 'Hubsync External ID', length: 255, externalId: true, unique: true }],
   Event: [{ name: 'Hubsync_External_Id__c', type: 'text', label: 'Hubsync External ID', length: 255, externalId: true, unique: true }],

@@ -47,14 +47,15 @@ const SOAP_TYPES: Record<FieldType, string> = {
 
 function describeField(f: FieldDef): Record<string, unknown> {
   const textual = isStringType(f.type) || f.type === 'id' || f.type === 'reference';
-  const groupable = f.type !== 'textarea' && f.type !== 'multipicklist' && f.type !== 'double' && f.type !== 'currency' && f.type !== 'percent' && f.type !== 'datetime';
+  // SOQL's "Considerations for GROUP BY": a formula field cannot be grouped on.
+  const groupable = f.formula === null && f.type !== 'textarea' && f.type !== 'multipicklist' && f.type !== 'double' && f.type !== 'currency' && f.type !== 'percent' && f.type !== 'datetime';
   return {
     aggregatable: f.type !== 'textarea' && f.type !== 'multipicklist',
     aiPredictionField: false,
     autoNumber: f.autoNumber,
     byteLength: textual ? f.length * 3 : 0,
     calculated: f.calculated,
-    calculatedFormula: null,
+    calculatedFormula: f.formula?.source ?? null,
     cascadeDelete: f.cascadeDelete,
     caseSensitive: f.caseSensitive,
     compoundFieldName: null,
@@ -73,7 +74,8 @@ function describeField(f: FieldDef): Record<string, unknown> {
     extraTypeInfo: f.type === 'textarea' ? 'plaintextarea' : null,
     filterable: f.filterable,
     filteredLookupInfo: null,
-    formulaTreatNullNumberAsZero: false,
+    // Blank Field Handling of a formula: "treat blank fields as zeroes" (Help, article 000381641).
+    formulaTreatNullNumberAsZero: f.formula?.blankAsZero ?? false,
     groupable,
     highScaleNumber: false,
     htmlFormatted: false,

@@ -1,11 +1,13 @@
 /**
  * Record writes as Salesforce validates and applies them: deserialisation (unknown field → INVALID_FIELD,
- * type mismatch → JSON_PARSER_ERROR, both failing the whole request), then per record: read-only fields,
- * values (lengths, restricted picklists, e-mails, numeric ranges, references), required fields, platform
- * fields, uniqueness, audit fields. Records are never mutated: every write stores a new record object.
+ * type mismatch → JSON_PARSER_ERROR, both failing the whole request), then per record: read-only fields
+ * (formula fields among them), values (lengths, restricted picklists, e-mails, numeric ranges, references),
+ * required fields, platform fields, formula values, uniqueness, audit fields. Records are never mutated: every
+ * write stores a new record object.
  */
 import { wholeSecondIso } from './clock';
 import { type FaultInjector, type DmlOperation } from './faults';
+import { applyFormulas } from './formula';
 import { keyPrefixOf, normalizeId } from './ids';
 import { SalesforceError, type FieldValue, type StoredRecord } from './model';
 import { applyPlatformFields } from './platform';
@@ -102,6 +104,8 @@ export function createRecord(ctx: DmlContext, parsed: ParsedInput, operation: Dm
   resolveParents(store, parsed, fields, provided);
   requireFields(object, fields, (f) => f.createable && !f.defaultedOnCreate);
   applyPlatformFields({ store, object, fields, previous: undefined, provided, nowIso });
+  // Formula values follow the saved values (platform fields included); they add no write of their own.
+  applyFormulas(object.fields, fields);
   checkOwner(store, object, fields, provided, true);
   checkUnique(store, object, fields, undefined);
   const record = makeRecord(object.name, fields);
@@ -132,6 +136,7 @@ export function updateRecord(ctx: DmlContext, existing: StoredRecord, parsed: Pa
   resolveParents(store, parsed, fields, provided);
   requireFields(object, fields, (f) => f.updateable && provided.has(f.name));
   applyPlatformFields({ store, object, fields, previous: existing.fields, provided, nowIso: stamp });
+  applyFormulas(object.fields, fields);
   checkOwner(store, object, fields, provided, false);
   checkUnique(store, object, fields, existing.id);
   const record = makeRecord(object.name, fields);
@@ -179,6 +184,12 @@ function setAudit(fields: RecordFields, userId: string, stamp: string, created: 
   if ('SystemModstamp' in fields) fields['SystemModstamp'] = stamp;
 }
 
+/**
+ * Fields the request may not set: platform-maintained ones and formula fields (custom formula fields are always
+ * read-only, SOAP API Field `calculated`). Salesforce answers both with INVALID_FIELD_FOR_INSERT_UPDATE, "Unable
+ * to create/update fields: <names>. Please check the security settings…", the names in `fields`; that is also
+ * what saving a record that carries a formula field's value is publicly reported to return.
+ */
 function rejectReadOnly(parsed: ParsedInput, writable: (f: FieldDef) => boolean): void {
   const readOnly = [...parsed.values.values()].map((v) => v.field).filter((f) => !writable(f));
   readOnly.push(...parsed.parents.map((p) => p.field).filter((f) => !writable(f)));

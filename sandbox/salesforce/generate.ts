@@ -1,10 +1,11 @@
 /**
  * Bulk record generation for benchmarks and volume tests (`POST /__admin/seed {object, count}`): a million
  * Tasks in a few seconds and a few hundred MB. It bypasses per-record validation but produces what the
- * platform would (AccountId from WhatId, IsClosed, IsHighPriority, audit fields), with SystemModstamps spread
- * evenly over the window so ORDER BY SystemModstamp has real work to do.
+ * platform would (AccountId from WhatId, IsClosed, IsHighPriority, formula values, audit fields), with
+ * SystemModstamps spread evenly over the window so ORDER BY SystemModstamp has real work to do.
  */
 import { wholeSecondIso } from './clock';
+import { applyFormulas } from './formula';
 import { SalesforceError, type FieldValue } from './model';
 import { deriveActivityAccountId } from './platform';
 import { Prng } from './prng';
@@ -74,6 +75,7 @@ export function generateRecords(store: Store, spec: GenerateSpec, userId: string
   const statuses = TASK_STATUSES.map((s) => s.value);
 
   const requiredText = object.fields.filter((f) => !f.nillable && f.createable && (f.type === 'string' || f.type === 'textarea'));
+  const formulas = object.fields.filter((f) => f.formula !== null);
   const step = (endMs - startMs) / Math.max(1, spec.count);
   for (let i = 0; i < spec.count; i++) {
     const id = store.ids.newId(object.keyPrefix);
@@ -128,6 +130,7 @@ export function generateRecords(store: Store, spec: GenerateSpec, userId: string
     }
     for (const f of requiredText) if (fields[f.name] === null) fields[f.name] = `${f.label} ${n}`;
     if (extField) fields[extField.name] = `${spec.externalIdPrefix ?? `${object.name.toLowerCase()}-`}${i + 1}`;
+    if (formulas.length) applyFormulas(formulas, fields);
     store.put(makeRecord(object.name, fields));
   }
   return { object: object.name, created: spec.count, ms: Date.now() - started };

@@ -3,6 +3,7 @@
  * Task, Event, plus Group, Organization, TaskStatus and TaskPriority), with the properties `describe` reports
  * for them in a real org, and the custom fields and objects the admin API defines.
  */
+import { compileFormula, FORMULA_FIELD_TYPES, FormulaError, TEXT_FORMULA_LENGTH, type CompiledFormula, type FormulaReturnType } from './formula';
 import { customObjectKeyPrefix, KEY_PREFIX } from './ids';
 import { SalesforceError, type FieldSchema, type FieldType, type ObjectSchema, type PicklistValue } from './model';
 
@@ -21,6 +22,8 @@ export interface FieldDef extends FieldSchema {
   /** The name of the child relationship this lookup creates on the parent, e.g. `Contacts` for Contact.AccountId. */
   childRelationshipName: string | null;
   cascadeDelete: boolean;
+  /** Formula fields (`calculated`): the compiled formula the sandbox recomputes the value with on every save. */
+  formula: CompiledFormula | null;
 }
 
 export interface ObjectDef extends ObjectSchema {
@@ -89,6 +92,7 @@ export function field(name: string, type: FieldType, label: string, opts: FieldO
     defaultValue: opts.defaultValue ?? (type === 'boolean' ? false : null),
     childRelationshipName: opts.childRelationshipName ?? null,
     cascadeDelete: opts.cascadeDelete ?? false,
+    formula: opts.formula ?? null,
   };
 }
 
@@ -349,7 +353,7 @@ export function standardObjects(): ObjectDef[] {
 }
 
 /** The custom field types the admin API accepts, named as in Setup. */
-export const CUSTOM_FIELD_TYPES = ['text', 'textarea', 'email', 'phone', 'url', 'number', 'currency', 'percent', 'date', 'datetime', 'checkbox', 'picklist', 'multipicklist', 'lookup'] as const;
+export const CUSTOM_FIELD_TYPES = ['text', 'textarea', 'email', 'phone', 'url', 'number', 'currency', 'percent', 'date', 'datetime', 'checkbox', 'picklist', 'multipicklist', 'lookup', 'formula'] as const;
 export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
 
 export interface CustomFieldSpec {
@@ -370,6 +374,12 @@ export interface CustomFieldSpec {
   /** Lookups: the parent object. */
   referenceTo?: string | undefined;
   relationshipName?: string | undefined;
+  /** Formulas: the type of the value (Setup's "Formula Return Type"). */
+  returnType?: FormulaReturnType | undefined;
+  /** Formulas: the expression, e.g. `IF(Health_Score__c >= 70, "Green", "Red")` (see formula.ts for what is supported). */
+  formula?: string | undefined;
+  /** Formulas: Setup's "Blank Field Handling" (metadata `formulaTreatBlanksAs`); the sandbox defaults to `blank`. */
+  treatBlanksAs?: 'blank' | 'zero' | undefined;
 }
 
 export interface CustomObjectSpec {
@@ -391,10 +401,13 @@ function withCustomSuffix(name: string): string {
 
 const API_NAME = /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(__c)?$/;
 
-function customField(spec: CustomFieldSpec, registry: SchemaRegistry): FieldDef {
+function customField(spec: CustomFieldSpec, object: ObjectDef, registry: SchemaRegistry): FieldDef {
   const name = withCustomSuffix(spec.name);
   if (!API_NAME.test(name)) throw new SalesforceError(400, 'INVALID_FIELD', `Invalid field name: ${spec.name}`);
   const label = spec.label ?? labelFromApiName(name);
+  if (spec.type === 'formula') return formulaField(name, label, spec, object, registry);
+  const formulaOnly = (['returnType', 'formula', 'treatBlanksAs'] as const).filter((key) => spec[key] !== undefined);
+  if (formulaOnly.length) throw new SalesforceError(400, 'INVALID_FIELD', `${formulaOnly.join(', ')}: only for fields of type formula (${name} is ${spec.type})`);
   const required = { nillable: !(spec.required ?? false) };
   const common = { custom: true, externalId: spec.externalId ?? false, unique: spec.unique ?? false, caseSensitive: spec.caseSensitive ?? false, ...required };
   const values = spec.values ?? [];
@@ -443,6 +456,51 @@ function customField(spec: CustomFieldSpec, registry: SchemaRegistry): FieldDef 
       return field(name, 'reference', label, { ...common, referenceTo: [parent.name], relationshipName: relationship.endsWith('__r') ? relationship : `${relationship}__r` });
     }
   }
+}
+
+/**
+ * A formula field as describe shows one. The SOAP API's Field reference says `calculated` marks a custom formula
+ * field and that such fields are always read-only: neither createable nor updateable. The formula text goes in
+ * `calculatedFormula` (DescribeFieldResult.getCalculatedFormula), the type is that of the return type (a text
+ * formula is a `string` of the 1,300 characters a formula result can show, a number formula a `double` of
+ * precision 18 and its decimal places). Writing one is refused by dml.ts like any read-only field; its value is
+ * recomputed on every save (formula.ts).
+ */
+function formulaField(name: string, label: string, spec: CustomFieldSpec, object: ObjectDef, registry: SchemaRegistry): FieldDef {
+  const invalid = (message: string) => new SalesforceError(400, 'INVALID_FIELD', `${name}: ${message}`);
+  const { returnType, formula } = spec;
+  if (!returnType) throw invalid(`a formula field needs a returnType (${Object.keys(FORMULA_FIELD_TYPES).join(', ')})`);
+  if (formula === undefined || formula.trim() === '') throw invalid('a formula field needs a formula');
+  // Setup offers none of these for a formula: its value is computed, never entered.
+  const notForFormulas = (['required', 'unique', 'externalId', 'caseSensitive', 'defaultValue', 'values', 'restricted', 'length', 'referenceTo', 'relationshipName'] as const).filter(
+    (key) => spec[key] !== undefined && spec[key] !== false,
+  );
+  if (notForFormulas.length) throw invalid(`${notForFormulas.join(', ')} cannot be set on a formula field`);
+  const numeric = returnType === 'number' || returnType === 'currency' || returnType === 'percent';
+  if (!numeric && (spec.precision !== undefined || spec.scale !== undefined)) throw invalid(`precision and scale apply to number, currency and percent formulas, not ${returnType}`);
+  const precision = spec.precision ?? 18;
+  const scale = spec.scale ?? 0;
+  if (scale > precision) throw invalid('Scale cannot be greater than precision');
+  let compiled: CompiledFormula;
+  try {
+    compiled = compileFormula(formula, { returnType, objectName: object.name, field: (n) => registry.field(object, n), blankAsZero: spec.treatBlanksAs === 'zero', scale });
+  } catch (err) {
+    if (err instanceof FormulaError) throw invalid(`invalid formula (at character ${err.position + 1}): ${err.message}`);
+    throw err;
+  }
+  return field(name, FORMULA_FIELD_TYPES[returnType], label, {
+    custom: true,
+    calculated: true,
+    formula: compiled,
+    createable: false,
+    updateable: false,
+    // A checkbox is never null, its formula's value neither.
+    nillable: returnType !== 'checkbox',
+    defaultedOnCreate: false,
+    length: returnType === 'text' ? TEXT_FORMULA_LENGTH : 0,
+    precision: numeric ? precision : 0,
+    scale: numeric ? scale : 0,
+  });
 }
 
 function stringDefault(spec: CustomFieldSpec): string | null {
@@ -500,7 +558,7 @@ export class SchemaRegistry {
     if (object.name === 'Organization' || object.name === 'TaskStatus' || object.name === 'TaskPriority') {
       throw new SalesforceError(400, 'INVALID_TYPE', `Custom fields cannot be added to ${object.name}`);
     }
-    const def = customField(spec, this);
+    const def = customField(spec, object, this);
     if (this.field(object, def.name)) throw new SalesforceError(400, 'DUPLICATE_DEVELOPER_NAME', `There is already a field named ${def.name} on ${object.name}.`);
     object.fields.push(def);
     this.fieldIndex.delete(object);

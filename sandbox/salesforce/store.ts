@@ -225,10 +225,15 @@ export class Store implements DataSource {
     const def = this.schema.addCustomField(objectName, spec);
     const object = this.schema.require(objectName);
     this.schemaChanges.push({ kind: 'field', object: object.name, spec });
-    // Existing records get the new field: checkboxes their default (never null), everything else null.
+    // Existing records get the new field: checkboxes their default (never null), everything else null, and a
+    // formula its value right away (Salesforce computes formulas when they are read, so every record has one).
+    // Only the field is added: no audit field moves.
     const table = this.ensureTable(object);
     const value: FieldValue = def.type === 'boolean' ? def.defaultValue === true : null;
-    for (const [id, record] of table) table.set(id, makeRecord(record.type, { ...record.fields, [def.name]: value }));
+    const formula = def.formula;
+    for (const [id, record] of table) {
+      table.set(id, makeRecord(record.type, { ...record.fields, [def.name]: formula ? formula.evaluate(record.fields) : value }));
+    }
     if (def.unique || def.externalId) this.rebuildIndex(object, def);
     this.version++;
     return def;

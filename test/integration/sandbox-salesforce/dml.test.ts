@@ -1,6 +1,7 @@
 // Salesforce sandbox, single-record DML: status codes and bodies, platform-derived fields, validation errors
 // as Salesforce reports them, and audit fields.
 import { type SalesforceSandboxHandle } from '../../../sandbox/salesforce';
+import { DEMO_CUSTOM_FIELDS } from '../../../sandbox/salesforce/demo-data';
 import { admin, connect, rejection, rest, sortedKeys, startSandbox, unknownId } from './support';
 
 let sandbox: SalesforceSandboxHandle;
@@ -207,5 +208,84 @@ describe('Salesforce sandbox: single-record DML', () => {
     await conn.sobject('User').update({ Id: user.id ?? '', IsActive: false });
     const err = await rejection(conn.sobject('Task').create({ Subject: 'x', OwnerId: user.id }));
     expect(err.errorCode).toBe('INACTIVE_OWNER_OR_USER');
+  });
+});
+
+describe('Salesforce sandbox: formula fields in DML', () => {
+  const READ_ONLY = 'Please check the security settings of this field and verify that it is read/write for your profile or permission set.';
+  type Banded = { Id: string; Name: string; Health_Score__c: number | null; Health_Band__c: string | null; LastModifiedDate: string; SystemModstamp: string };
+
+  beforeAll(async () => {
+    // The demo's own definitions: Health_Score__c and the Health_Band__c formula that reads it.
+    for (const name of ['Health_Score__c', 'Health_Band__c']) {
+      const spec = DEMO_CUSTOM_FIELDS.Account.find((f) => f.name === name);
+      await admin(sandbox, 'POST', '/__admin/schema/fields', { object: 'Account', ...spec });
+    }
+  });
+
+  async function band(id: string): Promise<Banded | undefined> {
+    const result = await connect(sandbox).query<Banded>(`SELECT Id, Name, Health_Score__c, Health_Band__c, LastModifiedDate, SystemModstamp FROM Account WHERE Id = '${id}'`);
+    return result.records[0];
+  }
+
+  it('computes the formula on create and recomputes it on every update, as SOQL and retrieve read it', async () => {
+    const conn = connect(sandbox);
+    const { id = '' } = await conn.sobject('Account').create({ Name: 'Banded', Health_Score__c: 80 });
+    expect((await conn.sobject('Account').retrieve(id)) as unknown).toMatchObject({ Health_Score__c: 80, Health_Band__c: 'Green' });
+
+    await conn.sobject('Account').update({ Id: id, Health_Score__c: 45 });
+    expect(await band(id)).toMatchObject({ Health_Score__c: 45, Health_Band__c: 'Yellow' });
+    await conn.sobject('Account').update({ Id: id, Health_Score__c: 39 });
+    expect(await band(id)).toMatchObject({ Health_Score__c: 39, Health_Band__c: 'Red' });
+    // An update that leaves the score alone keeps the band; clearing the score clears it.
+    await conn.sobject('Account').update({ Id: id, Name: 'Banded 2' });
+    expect(await band(id)).toMatchObject({ Name: 'Banded 2', Health_Band__c: 'Red' });
+    await conn.sobject('Account').update({ Id: id, Health_Score__c: null });
+    expect(await band(id)).toMatchObject({ Health_Score__c: null, Health_Band__c: null });
+
+    // sObject Collections write through the same path; the stored value is filterable in SOQL.
+    const [updated] = await conn.sobject('Account').update([{ Id: id, Health_Score__c: 70 }]);
+    expect(updated).toMatchObject({ success: true });
+    const green = await conn.query<{ Id: string }>(`SELECT Id FROM Account WHERE Health_Band__c = 'Green' AND Id = '${id}'`);
+    expect(green.records.map((r) => r.Id)).toEqual([id]);
+  });
+
+  it('stamps the formula value with the write that caused it, and moves no audit field on its own', async () => {
+    const conn = connect(sandbox);
+    await admin(sandbox, 'POST', '/__admin/clock', { frozen: true });
+    try {
+      const { id = '' } = await conn.sobject('Account').create({ Name: 'Stamped', Health_Score__c: 90 });
+      const { now } = await admin<{ now: string }>(sandbox, 'POST', '/__admin/clock', { advanceSeconds: 60 });
+      await conn.sobject('Account').update({ Id: id, Health_Score__c: 10 });
+      const stamp = `${new Date(Math.floor(Date.parse(now) / 1000) * 1000).toISOString().slice(0, -1)}+0000`;
+      const after = await band(id);
+      expect(after).toMatchObject({ Health_Band__c: 'Red', LastModifiedDate: stamp, SystemModstamp: stamp });
+      // Reading it later changes nothing.
+      await admin(sandbox, 'POST', '/__admin/clock', { advanceSeconds: 120 });
+      expect(await band(id)).toEqual(after);
+    } finally {
+      await admin(sandbox, 'POST', '/__admin/clock', { frozen: false });
+    }
+  });
+
+  it('refuses a create or update that sets the formula field with INVALID_FIELD_FOR_INSERT_UPDATE', async () => {
+    const conn = connect(sandbox);
+    const create = await rejection(conn.sobject('Account').create({ Name: 'Writes the band', Health_Score__c: 10, Health_Band__c: 'Green' }));
+    expect(create).toMatchObject({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: `Unable to create/update fields: Health_Band__c. ${READ_ONLY}` });
+    expect(create.data).toEqual({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: `Unable to create/update fields: Health_Band__c. ${READ_ONLY}`, fields: ['Health_Band__c'] });
+    expect((await conn.query(`SELECT Id FROM Account WHERE Name = 'Writes the band'`)).totalSize).toBe(0);
+
+    const { id = '' } = await conn.sobject('Account').create({ Name: 'Band kept', Health_Score__c: 50 });
+    const patch = await rest(sandbox, 'PATCH', `/sobjects/Account/${id}`, { Health_Score__c: 95, Health_Band__c: 'Red' });
+    expect(patch).toMatchObject({ status: 400, body: [{ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: `Unable to create/update fields: Health_Band__c. ${READ_ONLY}`, fields: ['Health_Band__c'] }] });
+    // Even clearing it is a write; the whole update is refused, so the score did not change either.
+    const clear = await rejection(conn.sobject('Account').update({ Id: id, Health_Band__c: null }));
+    expect(clear.errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
+    expect(await band(id)).toMatchObject({ Health_Score__c: 50, Health_Band__c: 'Yellow' });
+
+    // In sObject Collections the record fails with the same code as statusCode, the others are written.
+    const results = await conn.sobject('Account').create([{ Name: 'Fine', Health_Score__c: 75 }, { Name: 'Not fine', Health_Band__c: 'Green' }]);
+    expect(results[0]).toMatchObject({ success: true });
+    expect(results[1]).toEqual({ success: false, errors: [{ statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: `Unable to create/update fields: Health_Band__c. ${READ_ONLY}`, fields: ['Health_Band__c'] }] });
   });
 });

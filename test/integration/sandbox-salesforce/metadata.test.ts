@@ -1,6 +1,7 @@
 // Salesforce sandbox, metadata: describe and describeGlobal as jsforce reads them, custom fields and objects
 // defined through the admin API, the version list and the version's resources.
 import { type SalesforceSandboxHandle } from '../../../sandbox/salesforce';
+import { DEMO_CUSTOM_FIELDS } from '../../../sandbox/salesforce/demo-data';
 import { admin, connect, rest, startSandbox } from './support';
 
 let sandbox: SalesforceSandboxHandle;
@@ -20,6 +21,7 @@ interface Field {
   externalId: boolean;
   unique: boolean;
   calculated: boolean;
+  calculatedFormula: string | null;
   referenceTo: string[];
   relationshipName: string | null;
   restrictedPicklist: boolean;
@@ -70,6 +72,75 @@ describe('Salesforce sandbox: metadata', () => {
     expect(account.get('Health_Score__c')).toMatchObject({ type: 'double', precision: 3, scale: 0 });
     expect(account.get('CSM_Email__c')).toMatchObject({ type: 'email' });
     expect(account.get('Name')).toMatchObject({ nillable: false, createable: true });
+  });
+
+  it('describes the demo formula field Health_Band__c as Salesforce describes a formula: calculated, its formula, read-only', async () => {
+    const account = new Map(((await connect(sandbox).describe('Account')).fields as unknown as Field[]).map((f) => [f.name, f]));
+    const formula = DEMO_CUSTOM_FIELDS.Account.find((f) => f.name === 'Health_Band__c');
+    expect(formula && 'formula' in formula ? formula.formula : undefined).toMatch(/Health_Score__c >= 70/);
+    expect(account.get('Health_Band__c')).toMatchObject({
+      name: 'Health_Band__c',
+      label: 'Health Band',
+      type: 'string',
+      soapType: 'xsd:string',
+      custom: true,
+      calculated: true,
+      calculatedFormula: formula && 'formula' in formula ? formula.formula : 'missing',
+      createable: false,
+      updateable: false,
+      nillable: true,
+      defaultedOnCreate: false,
+      autoNumber: false,
+      // Not groupable (SOQL's GROUP BY considerations exclude formula fields); filterable and sortable.
+      groupable: false,
+      filterable: true,
+      sortable: true,
+      formulaTreatNullNumberAsZero: false,
+      length: 1300,
+      byteLength: 3900,
+      defaultValue: null,
+      defaultValueFormula: null,
+    });
+    // Ordinary fields are not formulas.
+    expect(account.get('Health_Score__c')).toMatchObject({ calculated: false, calculatedFormula: null, updateable: true });
+
+    // The demo data is written through the DML path, so every account's band follows its score.
+    const rows = await connect(sandbox).query<{ Health_Score__c: number; Health_Band__c: string }>('SELECT Health_Score__c, Health_Band__c FROM Account');
+    expect(rows.totalSize).toBe(50);
+    for (const r of rows.records) expect(r.Health_Band__c).toBe(r.Health_Score__c >= 70 ? 'Green' : r.Health_Score__c >= 40 ? 'Yellow' : 'Red');
+    expect(new Set(rows.records.map((r) => r.Health_Band__c))).toEqual(new Set(['Green', 'Yellow', 'Red']));
+  });
+
+  it('defines formula fields through the admin API: return types, decimal places, blank handling, refused formulas', async () => {
+    const conn = connect(sandbox);
+    const before = await conn.query<{ Id: string; Health_Score__c: number; LastModifiedDate: string; SystemModstamp: string }>('SELECT Id, Health_Score__c, LastModifiedDate, SystemModstamp FROM Account ORDER BY Id');
+
+    const weighted = await admin(sandbox, 'POST', '/__admin/schema/fields', { object: 'Account', name: 'Weighted_Score', type: 'formula', returnType: 'number', scale: 2, formula: 'Health_Score__c / 3', treatBlanksAs: 'zero' });
+    expect(weighted).toMatchObject({ name: 'Weighted_Score__c', type: 'double', calculated: true, calculatedFormula: 'Health_Score__c / 3', formulaTreatNullNumberAsZero: true, precision: 18, scale: 2, createable: false, updateable: false, groupable: false });
+    const strategicTier = await admin(sandbox, 'POST', '/__admin/schema/fields', { object: 'Account', name: 'Top_Tier__c', type: 'formula', returnType: 'checkbox', formula: 'ISPICKVAL(Tier__c, "Tier 1")' });
+    expect(strategicTier).toMatchObject({ type: 'boolean', calculated: true, createable: false, formulaTreatNullNumberAsZero: false });
+
+    // Existing records get the values at once, and no audit field moves for it.
+    const after = await conn.query<{ Id: string; Weighted_Score__c: number; Top_Tier__c: boolean; Tier__c: string; LastModifiedDate: string; SystemModstamp: string }>(
+      'SELECT Id, Weighted_Score__c, Top_Tier__c, Tier__c, LastModifiedDate, SystemModstamp FROM Account ORDER BY Id',
+    );
+    expect(after.records.map((r) => [r.Id, r.LastModifiedDate, r.SystemModstamp])).toEqual(before.records.map((r) => [r.Id, r.LastModifiedDate, r.SystemModstamp]));
+    after.records.forEach((r, i) => {
+      expect(r.Weighted_Score__c).toBe(Math.round(((before.records[i]?.Health_Score__c ?? NaN) / 3) * 100) / 100);
+      expect(r.Top_Tier__c).toBe(r.Tier__c === 'Tier 1');
+    });
+
+    const refuse = (spec: Record<string, unknown>) => admin(sandbox, 'POST', '/__admin/schema/fields', { object: 'Account', name: 'Bad__c', type: 'formula', ...spec });
+    await expect(refuse({ returnType: 'text', formula: 'Nope__c & "x"' })).rejects.toThrow(/Bad__c: invalid formula \(at character 1\): Field Nope__c does not exist on Account/);
+    await expect(refuse({ returnType: 'number', formula: 'Name' })).rejects.toThrow(/The formula gives Text, but a number formula must give Number/);
+    await expect(refuse({ returnType: 'text', formula: 'Tier__c' })).rejects.toThrow(/wrap it in TEXT\(\)/);
+    await expect(refuse({ formula: 'Name' })).rejects.toThrow(/a formula field needs a returnType/);
+    await expect(refuse({ returnType: 'text' })).rejects.toThrow(/a formula field needs a formula/);
+    await expect(refuse({ returnType: 'text', formula: 'Name', required: true, unique: true })).rejects.toThrow(/required, unique cannot be set on a formula field/);
+    await expect(refuse({ returnType: 'date', formula: 'Renewal_Date__c', scale: 2 })).rejects.toThrow(/precision and scale apply to number, currency and percent formulas/);
+    await expect(refuse({ returnType: 'spreadsheet', formula: 'Name' })).rejects.toThrow(/invalid request body/);
+    await expect(admin(sandbox, 'POST', '/__admin/schema/fields', { object: 'Account', name: 'Plain__c', type: 'text', formula: 'Name' })).rejects.toThrow(/formula: only for fields of type formula/);
+    expect(((await conn.describe('Account')).fields as unknown as Field[]).some((f) => f.name === 'Bad__c' || f.name === 'Plain__c')).toBe(false);
   });
 
   it('lists objects in describeGlobal with the documented envelope', async () => {
