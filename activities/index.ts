@@ -9,6 +9,7 @@ import type { SecretBox } from './hub/secrets';
 import type { Pool } from './hub/store';
 import { createInboundRunActivities } from './jobs/inbound-run';
 import { createRunActivities } from './jobs/run';
+import { createWriteBackActivities } from './writeback/apply';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
   const session = sessionCache(deps.pool, deps.secretBox);
   return {
     ...createRunActivities({ pool: deps.pool, session }),
+    ...createWriteBackActivities({ pool: deps.pool, session }),
     ...createInboundRunActivities({ pool: deps.pool, session, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) }),
     /** Writes (idempotently: upsert by probe ID) the probe row and returns what the database recorded. */
     async recordProbe(input: ProbeInput): Promise<ProbeResult> {

@@ -4,13 +4,15 @@
 import { Command } from 'commander';
 import { migrate } from '../activities/hub/store';
 import { loadEnv } from '../kernel/env';
-import { ConfigurationError, HubsyncError, messageWithFix } from '../kernel/errors';
+import { ConfigurationError } from '../kernel/errors';
+import { describeFailure } from './format';
 import { registerConnectionCommands } from './commands/connection';
 import { doctorCommand } from './commands/doctor';
 import { registerJobCommands } from './commands/job';
 import { registerSandboxCommands } from './commands/sandbox';
 import { startCommand } from './commands/start';
 import { registerTemporalCommand } from './commands/temporal';
+import { registerWriteBackCommands } from './commands/writeback';
 import { workerCommand } from '../workers/main';
 import { readRuntimeInfo } from '../local/runtime-file';
 
@@ -53,6 +55,7 @@ export function buildProgram(): Command {
   registerJobCommands(program);
   registerSandboxCommands(program);
   registerTemporalCommand(program);
+  registerWriteBackCommands(program);
 
   return program;
 }
@@ -61,8 +64,4 @@ export async function main(argv: string[]): Promise<void> {
   await buildProgram().parseAsync(argv);
 }
 
-/** What the CLI prints for a refusal or failure: the message, and the fix when the message lacks it. */
-export function describeFailure(err: unknown): string {
-  if (err instanceof HubsyncError) return `hubsync: ${messageWithFix(err, '  ')}`;
-  return `hubsync: ${err instanceof Error ? err.message : String(err)}`;
-}
+export { describeFailure };

@@ -1,8 +1,9 @@
 /**
  * The demo `npm start` sets up on the local Salesforce sandbox, so a newcomer sees jobs work end to end:
  * a `demo` connection, the three inbound jobs from their templates (touchpoints with participants),
- * enabled and scheduled every 15 minutes, and one run of each when it is created. Existing connection and jobs
- * are kept as they are (a second start reuses them).
+ * enabled and scheduled every 15 minutes, and one run of each when it is created; once the accounts are in,
+ * write-back is switched on for three attributes (DEMO_WRITE_BACK). Existing connection and jobs are kept as
+ * they are (a second start reuses them).
  */
 import { addConnection, listConnections } from '../activities/hub/connections';
 import { listJobs, setJobEnabled } from '../activities/hub/jobs';
@@ -30,6 +31,28 @@ function demoConfig(kind: JobKind): JobConfig {
     config.mapping = [...config.mapping, { crmField: 'WhoId', crmFieldType: 'reference', hubField: 'Participants', hubFieldType: 'participants', key: false }];
   }
   return config;
+}
+
+/**
+ * Write-back the demo switches on once its accounts are imported (W1, W2): a text attribute, a multi-select
+ * picklist, and the Success Manager account assignment (Owner.Email, re-pointed; Owner.Name and Owner.Phone
+ * are refreshed by micro-sync, W11).
+ */
+export const DEMO_WRITE_BACK = ['account_notes', 'products', 'success_manager'] as const;
+
+async function enableDemoWriteBack(deps: DemoDeps): Promise<void> {
+  const { pool, hubsync, log } = deps;
+  for (const key of DEMO_WRITE_BACK) await hubsync.setAttributeWriteBack(key, { on: true });
+  const { rows } = await pool.query<{ crm_id: string; name: string }>(
+    `SELECT l.crm_id, a.name FROM record_links l JOIN accounts a ON a.id = l.hub_id
+      WHERE l.connection_id = $1 AND l.hub_type = 'account' ORDER BY a.name LIMIT 1`,
+    [DEMO_CONNECTION],
+  );
+  log(`Demo: write-back is on for ${DEMO_WRITE_BACK.join(', ')}.`);
+  const example = rows[0];
+  if (example) {
+    log(`Demo: try it on ${example.name}: npx hubsync writeback ${DEMO_CONNECTION}:${example.crm_id} --set account_notes="Renewal call booked" --set products=Analytics --set products=Engage`);
+  }
 }
 
 export interface DemoDeps {
@@ -68,7 +91,10 @@ export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; creat
     `Demo: ${demoJobId(kind)} run ${r.runId} done (${r.stats.created} created, ${r.stats.updated} updated, ${totalOf(r.stats.skipped)} skipped, ${totalOf(r.stats.rejected)} rejected).`;
   const firstRuns = (async () => {
     const [first, ...rest] = created;
-    if (first === 'accounts-inbound') log(describe(first, await hubsync.runJob(demoJobId(first), 'incremental')));
+    if (first === 'accounts-inbound') {
+      log(describe(first, await hubsync.runJob(demoJobId(first), 'incremental')));
+      await enableDemoWriteBack(deps);
+    }
     const others = first === 'accounts-inbound' ? rest : created;
     await Promise.all(others.map(async (kind) => log(describe(kind, await hubsync.runJob(demoJobId(kind), 'incremental')))));
   })();

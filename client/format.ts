@@ -1,6 +1,7 @@
-/** How the CLI words schedules, runs and durations (`job show`, `job list`, `job schedule`, `job enable`). */
+/** How the CLI words schedules, runs, durations and failures (`job show`, `job list`, `job schedule`, `job enable`, every error). */
 import type { ScheduleDescription } from '@temporalio/client';
 import type { RunRecord } from '../activities/hub/runs';
+import { HubsyncError, messageWithFix } from '../kernel/errors';
 
 /** "1h", "15m", "1d 2h": a duration in milliseconds in its largest units. */
 export function formatDuration(ms: number): string {
@@ -28,4 +29,10 @@ export function describeSchedule(schedule: ScheduleDescription | undefined): str
 export function describeRun(run: RunRecord | undefined): string {
   if (!run) return '(none yet)';
   return `run ${run.id} ${run.status} (${run.mode}, started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''})${run.error ? `: ${run.error.split('\n')[0]}` : ''}`;
+}
+
+/** What the CLI prints for a refusal or failure: the message, and the fix when the message lacks it. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof HubsyncError) return `hubsync: ${messageWithFix(err, '  ')}`;
+  return `hubsync: ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -1,13 +1,24 @@
 /**
  * HubsyncClient: the one typed door to hubsync for service code and the CLI (P4). It holds one Temporal
  * client and one hub store pool, and starts every workflow by its function (never by a string) with the
- * definitions from kernel/. Runs, schedules (P2), run history (T24) and the health probe live here; write-back
- * will too.
+ * definitions from kernel/. Runs, schedules (P2), run history (T24), write-back (W6, P4) and the health probe
+ * live here.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type ScheduleDescription, type ScheduleSpec, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type ScheduleDescription,
+  type ScheduleSpec,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { ConfigurationError, NotFoundError } from '../kernel/errors';
+import { ConfigurationError, HubsyncError, NotFoundError } from '../kernel/errors';
 import { makeJobRunWorkflowId, makeJobScheduleId, makeProbeWorkflowId, makeScheduledRunWorkflowId, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../kernel/ids';
 import { JOB_KIND_INFO, type Direction } from '../kernel/job-kinds';
 import type { JobRunInput, JobRunResult, ProbeResult, RunMode, RunProgress } from '../kernel/runs';
@@ -16,7 +27,13 @@ import type { SecretBox } from '../activities/hub/secrets';
 import { enableValidatedJob } from '../activities/jobs/configure';
 import { alreadyRunning, listRuns, liveRun, type RunRecord } from '../activities/hub/runs';
 import { createPool, type Pool } from '../activities/hub/store';
-import { inboundJobWorkflow, probeWorkflow } from '../workflows';
+import type { CrmSession } from '../activities/crm/connector';
+import { openSession } from '../activities/sessions';
+import { prepareWriteBack, storedOutcome } from '../activities/writeback/prepare';
+import { listAttributes, setWriteBack, type AttributeInfo, type WriteBackSwitch } from '../activities/writeback/settings';
+import { makeAccountWriteBackWorkflowId, WORKFLOW_CLOSING, WRITE_BACK_BUDGET_MS, type WriteBackOutcome, type WriteBackRequest } from '../kernel/writeback';
+import { accountWriteBackWorkflow, inboundJobWorkflow, probeWorkflow } from '../workflows';
+import { writeBackUpdate } from '../workflows/writeback';
 import { progressQuery } from '../workflows/job-run';
 import { parseCron, parseEvery } from './input';
 
@@ -54,6 +71,18 @@ function runWorkflowOf(job: JobRecord): (input: JobRunInput) => Promise<JobRunRe
   const workflow = RUN_WORKFLOWS[JOB_KIND_INFO[job.kind].direction];
   if (!workflow) throw new ConfigurationError(`Job '${job.id}' is a ${job.kind} job; running outbound jobs is not available in this version of hubsync (inbound jobs are).`);
   return workflow;
+}
+
+/** How long writeBack waits for a worker: the CRM budget, plus time for another worker to take over a crashed attempt. */
+const WRITE_BACK_WAIT_MS = WRITE_BACK_BUDGET_MS + 40_000;
+
+/** What Temporal says when an update reaches a workflow that is closing (completed or continued as new). */
+const WORKFLOW_CLOSED = new RegExp(`${WORKFLOW_CLOSING}|already completed|continued as new|workflow execution (has )?(already )?(completed|finished)|not found`, 'i');
+
+function errorChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 5; e = e.cause) parts.push(e.message);
+  return parts.join(' | ');
 }
 
 export interface HubsyncClientOptions {
@@ -250,6 +279,69 @@ export class HubsyncClient {
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) return undefined;
       throw err;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ write-back
+
+  /** Every attribute definition with its kind, type, CRM sources (reference modes) and write-back switch (W1). */
+  listAttributes(): Promise<AttributeInfo[]> {
+    return listAttributes(this.pool);
+  }
+
+  /**
+   * Switches write-back on or off for an attribute or account assignment (W1, W2, W7). Switching on checks
+   * each source's field with the CRM's describe first; a refusal changes nothing.
+   */
+  async setAttributeWriteBack(key: string, change: WriteBackSwitch): Promise<AttributeInfo> {
+    const secretBox = this.deps.secretBox;
+    if (!secretBox) throw new ConfigurationError('This HubsyncClient has no secret key, which checking CRM fields needs.', { fix: 'create it with a secretBox (HUBSYNC_SECRET_KEY)' });
+    const sessions = new Map<string, Promise<CrmSession>>();
+    const session = (connectionId: string) => {
+      let open = sessions.get(connectionId);
+      if (!open) sessions.set(connectionId, (open = openSession(this.pool, secretBox(), connectionId)));
+      return open;
+    };
+    return setWriteBack(this.pool, session, key, change);
+  }
+
+  /**
+   * Writes attribute and account-assignment changes of one account back to every CRM they came from and
+   * resolves, when that is finished, with one outcome per data source (W5, W6, P4). A request that fails any
+   * check is refused here with WriteBackRefusedError (every problem listed) before any CRM call or Temporal
+   * request. The same request ID never writes twice: a retry returns the first outcome (W14).
+   */
+  async writeBack(request: WriteBackRequest): Promise<WriteBackOutcome> {
+    const requestId = request.requestId ?? randomUUID();
+    const stored = await storedOutcome(this.pool, request, requestId);
+    if (stored) return stored;
+    const plan = await prepareWriteBack(this.pool, request, requestId, Date.now());
+    const workflowId = makeAccountWriteBackWorkflowId(plan.accountId);
+    for (let attempt = 1; ; attempt++) {
+      const startWorkflowOperation = new WithStartWorkflowOperation(accountWriteBackWorkflow, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ accountId: plan.accountId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        staticSummary: `Write-back of account ${plan.accountId} (one Workflow Update per request)`,
+      });
+      try {
+        return await this.temporal.withDeadline(Date.now() + WRITE_BACK_WAIT_MS, () =>
+          this.temporal.workflow.executeUpdateWithStart(writeBackUpdate, { args: [plan], updateId: requestId, startWorkflowOperation }),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+          throw new HubsyncError(
+            'transient',
+            `No worker finished write-back ${requestId} within ${WRITE_BACK_WAIT_MS / 1000} s; it may still be applied when a worker polls task queue '${this.taskQueue}'.`,
+            { code: 'WRITE_BACK_TIMEOUT', fix: 'check that a hubsync worker runs (`hubsync doctor`), then call again with the same request ID: it returns the outcome and never writes twice', cause: err },
+          );
+        }
+        // The account's workflow ended or continued as new just as the update arrived: send it again (the
+        // request ID keeps it from being applied twice).
+        if (attempt >= 5 || !WORKFLOW_CLOSED.test(errorChain(err))) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
     }
   }
 

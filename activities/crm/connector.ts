@@ -76,8 +76,15 @@ export interface CrmUser {
 /** The current values of a record and the version they belong to, for compare-and-set (W13). */
 export interface CrmVersionedRecord {
   id: string;
-  version: string;
+  /** The CRM's version of the record (Salesforce: LastModifiedDate), the precondition of a conditional write. */
+  version: string | null;
+  /** Values by path, as CrmRecord.fields. */
   fields: Record<string, unknown>;
+}
+
+/** A conditional write's result: `stale` when the CRM refused it because the record changed since `version`. */
+export interface CrmConditionalWriteResult extends CrmWriteResult {
+  stale: boolean;
 }
 
 export interface ApiUsage {
@@ -121,10 +128,24 @@ export interface CrmSession {
   writeBatch(object: string, operation: WriteOperation, records: CrmWrite[]): Promise<CrmWriteResult[]>;
   /** Users by email (lowercase), every match: emails need not be unique in a CRM. */
   findUsersByEmail(emails: string[]): Promise<Map<string, CrmUser[]>>;
-  /** Current values and version of records, for compare-and-set. */
-  readVersions(object: string, ids: string[], fields: string[]): Promise<Map<string, CrmVersionedRecord>>;
-  /** Writes `fields` only if the record is still at `expectedVersion`; `stale` (and nothing written) otherwise. */
-  updateIfUnchanged(object: string, id: string, expectedVersion: string, fields: CrmWrite['fields']): Promise<CrmWriteResult & { stale: boolean }>;
+  /**
+   * The field holding a record's version (Salesforce `LastModifiedDate`): read it, or `Relationship.<it>` for
+   * a referenced record, with the values a conditional write depends on.
+   */
+  readonly versionField: string;
+  /** One record's current values at `paths` (first-level references included) and its version; undefined when gone. */
+  readForWrite(object: string, id: string, paths: string[]): Promise<CrmVersionedRecord | undefined>;
+  /**
+   * Writes `fields` only if the record is still at `version`, as the CRM itself checks it (Salesforce:
+   * `If-Unmodified-Since`, answered 412 otherwise); `stale` and nothing written when it is not. A refusal of the
+   * record comes back in `errors`; an unreachable or failing CRM throws its CrmError.
+   */
+  updateIfUnchanged(object: string, id: string, version: string | null, fields: CrmWrite['fields']): Promise<CrmConditionalWriteResult>;
+  /**
+   * Records of `object` whose `field` equals `value`, with `paths` read (for a re-point, W7); only active ones
+   * where the object has an active flag (Salesforce User.IsActive). At most `limit` are returned.
+   */
+  findRecordsByField(object: string, field: string, value: string | number | boolean, paths: string[], limit: number): Promise<CrmRecord[]>;
   /** The org's API usage against its allocation. */
   apiUsage(): Promise<ApiUsage>;
 }

@@ -17,6 +17,10 @@ export interface CrmFieldDescribe {
   referenceTo: string[];
   relationshipName: string | null;
   picklistValues: Array<{ value: string; active: boolean }>;
+  /** Only the listed picklist values are accepted (W3 checks a write-back value against them). */
+  restrictedPicklist: boolean;
+  /** Maximum length of a text value (0 when the type has none). */
+  length: number;
 }
 
 export interface CrmObjectDescribe {

@@ -13,7 +13,7 @@ import { advanceCursor, committedPage, recordPage } from '../hub/runs';
 import { withTransaction, type Pool } from '../hub/store';
 import { ENTITY_TABLE } from '../hub/sync-lookups';
 import type { HubValue } from '../mapping/engine';
-import { findHubField, type HubFieldType } from '../mapping/hub-fields';
+import { attributeKey, findHubField, type HubFieldType } from '../mapping/hub-fields';
 import type { JobConfig } from '../mapping/job-config';
 import { planInboundPage, type InboundJob, type PlannedRecord } from './page-plan';
 
@@ -200,7 +200,7 @@ async function writeAccounts(client: PoolClient, job: InboundJob, rows: PlannedR
 
 /** The attribute definition of a mapped account field, created on first import with its CRM source. */
 async function ensureAttribute(client: PoolClient, job: InboundJob, label: string, type: HubFieldType, crmField: string): Promise<number> {
-  const key = label.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const key = attributeKey(label);
   const kind = type === 'user' ? 'account_assignment' : 'attribute';
   const { rows } = await client.query<{ id: number }>(
     `INSERT INTO attribute_definitions (key, label, kind, value_type) VALUES ($1, $2, $3, $4)
@@ -210,7 +210,10 @@ async function ensureAttribute(client: PoolClient, job: InboundJob, label: strin
   const attributeId = rows[0]!.id;
   await client.query(
     `INSERT INTO attribute_sources (attribute_id, connection_id, crm_object, crm_field) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (attribute_id, connection_id) DO UPDATE SET crm_object = EXCLUDED.crm_object, crm_field = EXCLUDED.crm_field`,
+     ON CONFLICT (attribute_id, connection_id) DO UPDATE SET crm_object = EXCLUDED.crm_object, crm_field = EXCLUDED.crm_field,
+       -- A source mapped from another field now: write-back's check of the old one no longer holds.
+       crm_describe = CASE WHEN attribute_sources.crm_object = EXCLUDED.crm_object AND attribute_sources.crm_field = EXCLUDED.crm_field
+                           THEN attribute_sources.crm_describe END`,
     [attributeId, job.connectionId, job.config.crmObject, crmField],
   );
   return attributeId;

@@ -88,3 +88,8 @@ export function parseHubFieldType(declared: string): HubFieldType | undefined {
   if ((HUB_FIELD_TYPES as readonly string[]).includes(normalized)) return normalized as HubFieldType;
   return aliases[normalized];
 }
+
+/** The key of the account attribute a mapping row's hub field names ("Success Manager" → `success_manager`). */
+export function attributeKey(label: string): string {
+  return label.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+}

@@ -53,11 +53,24 @@ export const JobConfigSchema = z
     allowCreate: z.boolean().optional(),
     /** Outbound: only hub records updated in the last N days (T15). */
     updateWindowDays: z.number().int().min(1).max(3650).optional(),
+    /**
+     * Accounts inbound: the hub field (a mapping row's hubField, e.g. "Account Number") whose value identifies an
+     * account across CRM connections. A record new to this connection joins the hub account that already holds
+     * the same value from another connection, so one hub account can have several CRM sources (W5).
+     */
+    matchAccountsBy: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
     const direction = JOB_KIND_INFO[config.kind].direction;
     const misplaced = direction === 'inbound' ? (['hubFilter', 'allowCreate', 'updateWindowDays'] as const) : (['filter'] as const);
+    if (config.matchAccountsBy !== undefined) {
+      if (config.kind !== 'accounts-inbound') {
+        ctx.addIssue({ code: 'custom', path: ['matchAccountsBy'], message: `matchAccountsBy applies to accounts-inbound jobs only; remove it from this ${config.kind} job` });
+      } else if (!config.mapping.some((r) => !r.key && r.hubField.toLowerCase() === config.matchAccountsBy?.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: ['matchAccountsBy'], message: `matchAccountsBy names '${config.matchAccountsBy}', which no (non-key) mapping row fills; name the hubField of a row, e.g. "Account Number"` });
+      }
+    }
     for (const key of misplaced) {
       if (config[key] !== undefined) {
         ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to ${direction === 'inbound' ? 'outbound' : 'inbound'} jobs only; remove it from this ${config.kind} job` });

@@ -2,9 +2,10 @@
  * Default mapping templates (T7 in docs/features.md). The five task/touchpoint/campaign-touch tables are the ones
  * the customer-success platform publishes ("Task, Touchpoint and campaign touch default field mapping"), reproduced row for
  * row with the seed's own wording of types; test/unit/mapping-templates.test.ts checks them against the
- * seed's tables. The accounts-inbound template is hubsync's own (T1): the account key and name, the owner
- * through its first-level reference (Owner.Email, Owner.Name), and the fields the demo's write-back
- * attributes use.
+ * seed's tables. The accounts-inbound template is hubsync's own (T1): the account key and name, the
+ * Success Manager account assignment through the owner's first-level reference (Owner.Email, with Owner.Name
+ * and Owner.Phone as attributes read through the same relationship: micro-sync, W11), and the fields the
+ * demo's write-back attributes use.
  */
 import { JOB_KIND_INFO, type JobKind } from '../../kernel/job-kinds';
 
@@ -90,12 +91,14 @@ const TEMPLATE_ROWS: Record<JobKind, MappingRow[]> = {
   'accounts-inbound': [
     row('Id', 'id', 'Account Id', 'text', true),
     row('Name', 'text', 'Account Name', 'text'),
-    row('Owner.Email', 'reference field', 'Account Owner', 'user'),
-    row('Owner.Name', 'reference field', 'Account Owner Name', 'text'),
+    row('Owner.Email', 'reference field', 'Success Manager', 'user'),
+    row('Owner.Name', 'reference field', 'Success Manager Name', 'text'),
+    row('Owner.Phone', 'reference field', 'Success Manager Phone', 'text'),
     row('Tier__c', 'picklist', 'Tier', 'single_select'),
     row('Health_Score__c', 'double', 'Health Score', 'number'),
     row('Products__c', 'multipicklist', 'Products', 'multi_select'),
-    row('CSM_Email__c', 'email', 'Success Manager', 'user'),
+    row('CSM_Email__c', 'email', 'CSM Email', 'text'),
+    row('Description', 'textarea', 'Account Notes', 'text'),
   ],
 };
 

@@ -12,8 +12,15 @@ export async function startCommand(): Promise<void> {
   let hubsync: HubsyncClient | undefined;
   let demo: Awaited<ReturnType<typeof setUpDemo>>;
   try {
-    hubsync = await HubsyncClient.connect({ temporalAddress: stack.temporal.address, namespace: stack.temporal.namespace, databaseUrl: stack.database.url, taskQueue: env.HUBSYNC_TASK_QUEUE });
-    demo = await setUpDemo({ pool: stack.pool, secretBox: loadSecretBox(env), hubsync, sandbox: stack.salesforceSandbox, log });
+    const secretBox = loadSecretBox(env);
+    hubsync = await HubsyncClient.connect({
+      temporalAddress: stack.temporal.address,
+      namespace: stack.temporal.namespace,
+      databaseUrl: stack.database.url,
+      taskQueue: env.HUBSYNC_TASK_QUEUE,
+      secretBox: () => secretBox,
+    });
+    demo = await setUpDemo({ pool: stack.pool, secretBox, hubsync, sandbox: stack.salesforceSandbox, log });
   } catch (err) {
     await hubsync?.close();
     await stack.stop();

@@ -92,7 +92,7 @@ describe('inbound runs', () => {
       `SELECT u.email, s.crm_field FROM account_assignments x JOIN hub_users u ON u.id = x.user_id
          JOIN attribute_definitions d ON d.id = x.attribute_id JOIN attribute_sources s ON s.attribute_id = d.id AND s.connection_id = $1
          JOIN record_links l ON l.hub_id = x.account_id AND l.hub_type = 'account' AND l.connection_id = $1
-        WHERE d.key = 'account_owner' AND l.crm_id = $2`,
+        WHERE d.key = 'success_manager' AND l.crm_id = $2`,
       [CONNECTION, sample.Id],
     );
     expect(owner.rows[0]).toEqual({ email: sample.Owner.Email.toLowerCase(), crm_field: 'Owner.Email' });

@@ -54,6 +54,14 @@ describe('hubsync start (local stack)', () => {
       // The demo: a connection to the sandbox and the three inbound jobs, enabled, scheduled, run once.
       await first.waitFor(/Demo: demo-tasks-inbound run \d+ done \(\d+ created/, 120000);
       await first.waitFor(/Demo: demo-touchpoints-inbound run \d+ done \(\d+ created/, 120000);
+      // The write-back example the demo prints (and the README shows) works as printed (W1, W3, W6).
+      await first.waitFor(/Demo: try it on .*npx hubsync writeback demo:\S+/, 120000);
+      const account = /npx hubsync writeback (demo:\S+)/.exec(first.output)?.[1] as string;
+      const writeback = await runCli(['writeback', account, '--set', 'account_notes=Renewal call booked', '--set', 'products=Analytics', '--set', 'products=Engage'], env);
+      expect(writeback.stderr).toBe('');
+      expect(writeback.code).toBe(0);
+      expect(writeback.stdout).toMatch(/account_notes\s+demo\s+Account\/\S+\s+Description\s+written/);
+      expect(writeback.stdout).toMatch(/2 of 2 source\(s\) written or unchanged/);
       const jobs = JSON.parse((await runCli(['job', 'list', '--json'], env)).stdout) as Array<{ id: string; enabled: boolean }>;
       expect(jobs.map((j) => [j.id, j.enabled])).toEqual([['demo-accounts-inbound', true], ['demo-tasks-inbound', true], ['demo-touchpoints-inbound', true]]);
       const runs = JSON.parse((await runCli(['job', 'runs', 'demo-tasks-inbound', '--json'], env)).stdout) as Array<{ workflowId: string; status: string; stats: { created: number } }>;

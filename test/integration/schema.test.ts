@@ -1,5 +1,7 @@
 // Hub schema v1 (db/migrations): applied by the migration library, idempotent, and enforcing the rules
 // the features rely on (T13 lowercase external IDs, W2 one account-assignment write-back, timestamptz).
+import fs from 'node:fs';
+import path from 'node:path';
 import { migrate } from '../../activities/hub/store';
 import { testPool, testStack } from '../support/test-env';
 
@@ -9,7 +11,9 @@ describe('hub schema v1', () => {
 
   it('is recorded by the migration library and a second migrate applies nothing', async () => {
     const { rows } = await pool.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY run_on');
-    expect(rows.map((r) => r.name)).toEqual(['1732180000000_hub-schema-v1', '1732180000001_job-run-pages']);
+    const files = fs.readdirSync(path.resolve(__dirname, '..', '..', 'db', 'migrations')).filter((f) => f.endsWith('.sql')).sort().map((f) => f.replace(/\.sql$/, ''));
+    expect(files.slice(0, 3)).toEqual(['1732180000000_hub-schema-v1', '1732180000001_job-run-pages', '1732180000002_write-back']);
+    expect(rows.map((r) => r.name)).toEqual(files);
     await expect(migrate(testStack.databaseUrl)).resolves.toEqual({ applied: [] });
   });
 
@@ -39,13 +43,24 @@ describe('hub schema v1', () => {
   });
 
   it('allows write-back on only one account-assignment attribute (W2)', async () => {
-    await pool.query(`INSERT INTO attribute_definitions (key, label, kind, value_type, write_back_enabled) VALUES ('csm', 'Success Manager', 'account_assignment', 'user', true)`);
-    await expect(
-      pool.query(`INSERT INTO attribute_definitions (key, label, kind, value_type, write_back_enabled) VALUES ('ae', 'Account Executive', 'account_assignment', 'user', true)`),
-    ).rejects.toThrow(/attribute_definitions_one_assignment_write_back/);
-    await expect(
-      pool.query(`INSERT INTO attribute_definitions (key, label, kind, value_type, write_back_enabled) VALUES ('ae', 'Account Executive', 'account_assignment', 'user', false)`),
-    ).resolves.toBeDefined();
+    // In a transaction rolled back at the end: other test files share this database and switch write-back on.
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`UPDATE attribute_definitions SET write_back_enabled = false WHERE kind = 'account_assignment'`);
+      await client.query(`INSERT INTO attribute_definitions (key, label, kind, value_type, write_back_enabled) VALUES ('schema_csm', 'Success Manager', 'account_assignment', 'user', true)`);
+      await client.query('SAVEPOINT second');
+      await expect(
+        client.query(`INSERT INTO attribute_definitions (key, label, kind, value_type, write_back_enabled) VALUES ('schema_ae', 'Account Executive', 'account_assignment', 'user', true)`),
+      ).rejects.toThrow(/attribute_definitions_one_assignment_write_back/);
+      await client.query('ROLLBACK TO SAVEPOINT second');
+      await expect(
+        client.query(`INSERT INTO attribute_definitions (key, label, kind, value_type, write_back_enabled) VALUES ('schema_ae', 'Account Executive', 'account_assignment', 'user', false)`),
+      ).resolves.toBeDefined();
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('keeps connection secrets out of plain-text columns', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createPool, type Pool } from '../../activities/hub/store';
 import { installRuntime } from '../../workers/runtime';
-import { createHubsyncWorker, type HubsyncWorkerOptions } from '../../workers/worker';
+import { createHubsyncWorker, type HubsyncWorker, type HubsyncWorkerOptions } from '../../workers/worker';
 
 export const TEST_ENV = {
   databaseUrl: 'HUBSYNC_TEST_DATABASE_URL',
@@ -58,10 +58,10 @@ export async function testTemporalClient(): Promise<{ client: Client; close(): P
   return { client: new Client({ connection }), close: () => connection.close() };
 }
 
-/** Runs `body` while a real hubsync worker (bundled workflows, real activities) polls the file's task queue. */
-export async function withWorker<T>(pool: Pool, body: () => Promise<T>, options: Pick<HubsyncWorkerOptions, 'pageSize' | 'secretBox' | 'taskQueue'> = {}): Promise<T> {
+/** A real hubsync worker (bundled workflows, real activities) on the file's task queue, not yet running. */
+export function createFileWorker(pool: Pool, options: Pick<HubsyncWorkerOptions, 'pageSize' | 'secretBox' | 'taskQueue'> = {}): Promise<HubsyncWorker> {
   installRuntime('warn');
-  const worker = await createHubsyncWorker({
+  return createHubsyncWorker({
     address: testStack.temporalAddress,
     namespace: 'default',
     pool,
@@ -70,6 +70,11 @@ export async function withWorker<T>(pool: Pool, body: () => Promise<T>, options:
     taskQueue: fileTaskQueue(),
     ...options,
   });
+}
+
+/** Runs `body` while a real hubsync worker (bundled workflows, real activities) polls the file's task queue. */
+export async function withWorker<T>(pool: Pool, body: () => Promise<T>, options: Pick<HubsyncWorkerOptions, 'pageSize' | 'secretBox' | 'taskQueue'> = {}): Promise<T> {
+  const worker = await createFileWorker(pool, options);
   try {
     return await worker.worker.runUntil(body);
   } finally {

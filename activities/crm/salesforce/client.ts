@@ -145,6 +145,8 @@ function toFieldDescribe(field: DescribeSObjectResult['fields'][number]): CrmFie
     referenceTo: (field.referenceTo ?? []).filter((t): t is string => typeof t === 'string'),
     relationshipName: field.relationshipName ?? null,
     picklistValues: (field.picklistValues ?? []).map((p) => ({ value: p.value, active: p.active })),
+    restrictedPicklist: field.restrictedPicklist === true,
+    length: field.length ?? 0,
   };
 }
 

@@ -7,13 +7,13 @@ import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { SyncCursor } from '../../../kernel/cursors';
 import { toIsoDateTime } from '../../../kernel/datetime';
-import type { CrmConnector, CrmRecord, CrmSession, CrmUser, CrmVersionedRecord, CrmWrite, CrmWriteResult, ReadOptions, ReadSpec, WriteOperation } from '../connector';
+import type { CrmConditionalWriteResult, CrmConnector, CrmRecord, CrmSession, CrmUser, CrmVersionedRecord, CrmWrite, CrmWriteResult, ReadOptions, ReadSpec, WriteOperation } from '../connector';
 import { CrmError } from '../errors';
 import type { CrmObjectDescribe, ValidationIssue } from '../types';
 import { apiUsage, describeCache, openSalesforce, toCrmError } from './client';
 import { SalesforceConnectionSchema, SalesforceSecretsSchema, SalesforceSettingsSchema, salesforceToStored } from './connection';
 import { validateSoqlFilter } from './filter';
-import { byIdsSoql, countSoql, pageSoql, soqlString } from './soql';
+import { byIdsSoql, countSoql, pageSoql, selectFields, soqlString } from './soql';
 
 /** Salesforce's API limits (ARCHITECTURE rule 6). */
 export const SALESFORCE_LIMITS = {
@@ -166,30 +166,43 @@ export class SalesforceSession implements CrmSession {
     return found;
   }
 
-  async readVersions(object: string, ids: string[], fields: string[]): Promise<Map<string, CrmVersionedRecord>> {
-    const out = new Map<string, CrmVersionedRecord>();
-    for (let i = 0; i < ids.length; i += SALESFORCE_LIMITS.idsPerRead) {
-      const chunk = ids.slice(i, i + SALESFORCE_LIMITS.idsPerRead);
-      const spec: ReadSpec = { object, paths: fields };
-      const answer = await this.query(byIdsSoql(spec, chunk), { scanAll: false, autoFetch: true, maxFetch: chunk.length + 1 }, `reading ${object} versions`);
-      for (const r of parseRecords(answer, `reading ${object} versions`)) {
-        if (r.modifiedAt) out.set(r.id, { id: r.id, version: r.modifiedAt, fields: r.fields });
-      }
-    }
-    return out;
+  readonly versionField = 'LastModifiedDate';
+
+  async readForWrite(object: string, id: string, paths: string[]): Promise<CrmVersionedRecord | undefined> {
+    const fields = selectFields(paths);
+    const answer = await this.query(`SELECT ${fields.join(', ')} FROM ${object} WHERE Id = ${soqlString(id)}`, { scanAll: false }, `reading ${object} ${id}`);
+    const [record] = parseRecords(answer, `reading ${object} ${id}`);
+    if (!record) return undefined;
+    return { id: record.id, version: toIsoDateTime(record.fields['LastModifiedDate']), fields: record.fields };
   }
 
   /**
-   * Salesforce's REST API has no compare-and-set on a record PATCH that the sandbox emulates, so the version
-   * (SystemModstamp) is read again just before the write: a change by someone else up to that read is
-   * reported as stale; one landing in the milliseconds between the read and the write is not seen.
+   * A single-record PATCH (sObject Rows) carrying `If-Unmodified-Since` with the LastModifiedDate read before:
+   * Salesforce answers 412 and writes nothing when the record was modified after it ("Conditional Request
+   * Headers", REST API guide). This is the weak (one-second) validator; it works for every object and needs
+   * only the version the compare read already returned. (`If-Match` takes the ETag Salesforce returns on
+   * Account rows only, and only from a GET of the row, which cannot read relationship fields such as
+   * Owner.Email: it would cost a third call.) jsforce does not retry a PATCH, so this sends it exactly once.
    */
-  async updateIfUnchanged(object: string, id: string, expectedVersion: string, fields: CrmWrite['fields']): Promise<CrmWriteResult & { stale: boolean }> {
-    const current = (await this.readVersions(object, [id], [])).get(id);
-    if (!current) return { ok: false, id, stale: false, errors: [{ code: 'ENTITY_IS_DELETED', message: `${object} ${id} does not exist (any more)`, fields: [] }] };
-    if (current.version !== expectedVersion) return { ok: false, id, stale: true, errors: [] };
-    const [result] = await this.writeBatch(object, 'update', [{ id, fields }]);
-    return { ...(result as CrmWriteResult), stale: false };
+  async updateIfUnchanged(object: string, id: string, version: string | null, fields: CrmWrite['fields']): Promise<CrmConditionalWriteResult> {
+    const headers: Record<string, string> = version ? { 'If-Unmodified-Since': new Date(version).toUTCString() } : {};
+    try {
+      await this.conn.sobject(object).update({ ...fields, Id: id }, { headers });
+      return { ok: true, id, stale: false, errors: [] };
+    } catch (err) {
+      const e = toCrmError(err, `update of ${object} ${id}`);
+      if (e.code === 'PRECONDITION_FAILED' || e.code === 'ERROR_HTTP_412') return { ok: false, id, stale: true, errors: [{ code: e.code, message: e.message, fields: [] }] };
+      if (e.kind !== 'record' && e.kind !== 'configuration' && e.kind !== 'not-found') throw e;
+      return { ok: false, id, stale: false, errors: [{ code: e.code ?? 'UNKNOWN', message: e.message, fields: [] }] };
+    }
+  }
+
+  async findRecordsByField(object: string, field: string, value: string | number | boolean, paths: string[], limit: number): Promise<CrmRecord[]> {
+    const describe = await this.describe(object);
+    const activeFlag = describe?.fields.some((f) => f.name === 'IsActive' && f.type === 'boolean') ? ' AND IsActive = true' : '';
+    const literal = typeof value === 'string' ? soqlString(value) : String(value);
+    const soql = `SELECT ${selectFields([field, ...paths]).join(', ')} FROM ${object} WHERE ${field} = ${literal}${activeFlag} ORDER BY Id LIMIT ${limit}`;
+    return parseRecords(await this.query(soql, { scanAll: false }, `looking up ${object} by ${field}`), `looking up ${object} by ${field}`);
   }
 
   apiUsage() {

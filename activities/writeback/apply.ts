@@ -1,0 +1,390 @@
+/**
+ * Applying a checked write-back plan to the CRMs (W5-W7, W11-W14): the activity the account's workflow runs,
+ * one request at a time.
+ *
+ * Per attribute and data source: read the record (its value, its version, and for a re-point the values read
+ * through the same relationship); compare with what the hub last saw (W13: `stale` unless forced); write with
+ * the version as the CRM's precondition (a 412 means someone changed it meanwhile: read again and decide
+ * again); for a re-point, find the one referenced record whose field matches first and read back the
+ * relationship's fields afterwards (micro-sync, W11). Data sources are written in parallel, each within the
+ * call's time budget; transient failures (5xx, locked rows, timeouts, rate limits) are retried inside it.
+ *
+ * Never twice (W14): a request's outcome is stored once complete and returned to any retry; before each
+ * CRM write a `pending` log row records that the write may be sent, so an attempt that finds one (the worker
+ * died) re-reads the CRM and recognises its own write instead of sending it again.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { HubsyncError } from '../../kernel/errors';
+import { toIsoDateTime } from '../../kernel/datetime';
+import {
+  WRITE_BACK_BUDGET_MS,
+  type MicroSyncRefresh,
+  type PlannedSourceWrite,
+  type WriteBackOutcome,
+  type WriteBackPlan,
+  type WriteBackSourceOutcome,
+  type WriteBackStatus,
+} from '../../kernel/writeback';
+import type { CrmSession } from '../crm/connector';
+import { CrmError } from '../crm/errors';
+import { withTransaction, type Pool } from '../hub/store';
+import { readPath, toHubValue } from '../mapping/engine';
+import type { HubFieldType } from '../mapping/hub-fields';
+import type { SessionSource } from '../sessions';
+import { sameValue } from './fields';
+import { toDbOrigin } from './prepare';
+
+/** Longest one CRM call may take before it counts as failed (and is retried while the budget lasts). */
+const CALL_TIMEOUT_MS = 10_000;
+/** A retried activity (a worker died) always gets this long to re-read and finish, even past the budget. */
+const RETRY_WINDOW_MS = 5_000;
+/** Precondition failures (the record changed between read and write) before giving up on a source. */
+const MAX_PRECONDITION_FAILURES = 3;
+
+export interface WriteBackDeps {
+  pool: Pool;
+  session: SessionSource;
+}
+
+interface LogRow {
+  outcome: string;
+  previous_value: unknown;
+  detail: WriteBackSourceOutcome | null;
+}
+
+/** Another hub attribute read through the relationship a re-point changes (micro-sync, W11). */
+interface Sibling {
+  attributeId: number;
+  key: string;
+  crmField: string;
+  valueType: HubFieldType;
+  kind: 'attribute' | 'account_assignment';
+}
+
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // Outside an activity (the benchmark's baseline calls this directly): nothing to report to.
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CrmError('transient', 'TIMEOUT', `${what}: no answer from the CRM within ${Math.round(ms)} ms`)), Math.max(1, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function retryable(err: unknown): err is HubsyncError {
+  return err instanceof HubsyncError && (err.kind === 'transient' || err.kind === 'rate-limit');
+}
+
+export function createWriteBackActivities(deps: WriteBackDeps) {
+  const { pool } = deps;
+
+  async function siblingsOf(w: PlannedSourceWrite): Promise<Sibling[]> {
+    const relationship = w.field.reference?.relationship;
+    if (!relationship || w.referenceMode !== 'repoint') return [];
+    const { rows } = await pool.query<{ attribute_id: number; key: string; crm_field: string; value_type: HubFieldType; kind: Sibling['kind'] }>(
+      `SELECT s.attribute_id, d.key, s.crm_field, d.value_type, d.kind FROM attribute_sources s JOIN attribute_definitions d ON d.id = s.attribute_id
+        WHERE s.connection_id = $1 AND lower(s.crm_object) = lower($2) AND lower(s.crm_field) LIKE lower($3) AND s.attribute_id <> $4
+        ORDER BY d.key`,
+      [w.connectionId, w.crmObject, `${relationship}.%`, w.attributeId],
+    );
+    return rows.filter((r) => r.crm_field.split('.').length === 2).map((r) => ({ attributeId: Number(r.attribute_id), key: r.key, crmField: r.crm_field, valueType: r.value_type, kind: r.kind }));
+  }
+
+  async function hubLastSeen(plan: WriteBackPlan, w: PlannedSourceWrite): Promise<unknown> {
+    const table = w.kind === 'account_assignment' ? 'account_assignments' : 'attribute_values';
+    const { rows } = await pool.query<{ crm_value: unknown }>(`SELECT crm_value FROM ${table} WHERE account_id = $1 AND attribute_id = $2 AND connection_id = $3`, [plan.accountId, w.attributeId, w.connectionId]);
+    return rows[0]?.crm_value ?? null;
+  }
+
+  async function markPending(plan: WriteBackPlan, w: PlannedSourceWrite, version: string | null, before: unknown, lastSeen: unknown): Promise<void> {
+    await pool.query(
+      `INSERT INTO write_back_log (request_id, origin, account_id, attribute_id, connection_id, crm_object, crm_id, crm_field, requested_value,
+                                   previous_value, outcome, requested_at, actor, hub_last_seen, read_version, writes_sent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', to_timestamp($11 / 1000.0), $12, $13, $14, 1)
+       ON CONFLICT ON CONSTRAINT write_back_log_one_per_source
+       DO UPDATE SET read_version = EXCLUDED.read_version, writes_sent = write_back_log.writes_sent + 1`,
+      [plan.requestId, toDbOrigin(plan.origin), plan.accountId, w.attributeId, w.connectionId, w.crmObject, w.crmId, w.crmField, JSON.stringify(w.value), JSON.stringify(before ?? null), plan.acceptedAtMs, plan.actor, JSON.stringify(lastSeen ?? null), version],
+    );
+  }
+
+  /** The final outcome of one source, with the hub's values brought in line in the same transaction. */
+  async function finish(plan: WriteBackPlan, w: PlannedSourceWrite, outcome: WriteBackSourceOutcome, microSync: Array<{ sibling: Sibling; value: unknown }>): Promise<WriteBackSourceOutcome> {
+    await withTransaction(pool, async (client) => {
+      if (outcome.status === 'written' || outcome.status === 'unchanged') {
+        if (w.kind === 'account_assignment') {
+          await client.query(
+            `UPDATE account_assignments SET user_id = $4, crm_value = $5, updated_at = now() WHERE account_id = $1 AND attribute_id = $2 AND connection_id = $3`,
+            [plan.accountId, w.attributeId, w.connectionId, w.hubUserId, JSON.stringify(w.value)],
+          );
+        } else {
+          await client.query(
+            `UPDATE attribute_values SET value = $4, crm_value = $4, updated_at = now() WHERE account_id = $1 AND attribute_id = $2 AND connection_id = $3`,
+            [plan.accountId, w.attributeId, w.connectionId, JSON.stringify(w.value)],
+          );
+        }
+      }
+      for (const { sibling, value } of microSync) {
+        if (sibling.kind === 'account_assignment') {
+          const email = typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : null;
+          const user = email
+            ? (await client.query<{ id: number }>(`INSERT INTO hub_users (email) VALUES ($1) ON CONFLICT (lower(email)) DO UPDATE SET email = hub_users.email RETURNING id`, [email])).rows[0]?.id
+            : null;
+          await client.query(
+            `INSERT INTO account_assignments (account_id, attribute_id, user_id, connection_id, crm_field, crm_value) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT ON CONSTRAINT account_assignments_one_per_source DO UPDATE SET user_id = EXCLUDED.user_id, crm_value = EXCLUDED.crm_value, updated_at = now()`,
+            [plan.accountId, sibling.attributeId, user ?? null, w.connectionId, sibling.crmField, JSON.stringify(email)],
+          );
+        } else {
+          await client.query(
+            `INSERT INTO attribute_values (account_id, attribute_id, connection_id, crm_field, value, crm_value) VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT ON CONSTRAINT attribute_values_one_per_source DO UPDATE SET value = EXCLUDED.value, crm_value = EXCLUDED.crm_value, updated_at = now()`,
+            [plan.accountId, sibling.attributeId, w.connectionId, sibling.crmField, JSON.stringify(value ?? null)],
+          );
+        }
+      }
+      await client.query(
+        `INSERT INTO write_back_log (request_id, origin, account_id, attribute_id, connection_id, crm_object, crm_id, crm_field, requested_value,
+                                     previous_value, outcome, message, requested_at, completed_at, actor, hub_last_seen, value_after, crm_message,
+                                     refreshed, crm_calls, writes_sent, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13 / 1000.0), now(), $14, $15, $16, $17, $18, $19, 0, $20)
+         ON CONFLICT ON CONSTRAINT write_back_log_one_per_source
+         DO UPDATE SET previous_value = EXCLUDED.previous_value, outcome = EXCLUDED.outcome, message = EXCLUDED.message, completed_at = now(),
+                       hub_last_seen = EXCLUDED.hub_last_seen, value_after = EXCLUDED.value_after, crm_message = EXCLUDED.crm_message,
+                       refreshed = EXCLUDED.refreshed, crm_calls = write_back_log.crm_calls + EXCLUDED.crm_calls, detail = EXCLUDED.detail`,
+        [
+          plan.requestId, toDbOrigin(plan.origin), plan.accountId, w.attributeId, w.connectionId, w.crmObject, w.crmId, w.crmField, JSON.stringify(w.value),
+          JSON.stringify(outcome.valueBefore ?? null), outcome.status, outcome.message, plan.acceptedAtMs, plan.actor, JSON.stringify(outcome.hubLastSeen ?? null),
+          JSON.stringify(outcome.valueAfter ?? null), outcome.crmMessage, JSON.stringify(outcome.refreshed), outcome.crmCalls, JSON.stringify(outcome),
+        ],
+      );
+    });
+    return outcome;
+  }
+
+  /** One attribute on one data source, from the first read to the final log row. */
+  async function applyOne(plan: WriteBackPlan, w: PlannedSourceWrite, session: CrmSession, deadline: number): Promise<WriteBackSourceOutcome> {
+    const started = performance.now();
+    const { rows: logged } = await pool.query<LogRow>(
+      'SELECT outcome, previous_value, detail FROM write_back_log WHERE request_id = $1 AND attribute_id = $2 AND connection_id = $3',
+      [plan.requestId, w.attributeId, w.connectionId],
+    );
+    const previous = logged[0];
+    if (previous && previous.outcome !== 'pending' && previous.detail) return previous.detail;
+
+    const ref = w.field.reference;
+    const lastSeen = await hubLastSeen(plan, w);
+    const siblings = await siblingsOf(w);
+    const versionPath = ref ? `${ref.relationship}.${session.versionField}` : session.versionField;
+    const readPaths = [w.crmField, ...(ref ? [ref.lookupField, versionPath] : []), ...siblings.map((s) => s.crmField)];
+    const writtenField = !ref ? w.field.field.name : w.referenceMode === 'repoint' ? ref.lookupField : `${ref.targetObject}.${w.field.field.name}`;
+
+    let calls = 0;
+    let sent = previous?.outcome === 'pending';
+    let before: unknown = sent ? previous?.previous_value : undefined;
+    let preconditionFailures = 0;
+    let attempt = 0;
+    let lastError: HubsyncError | undefined;
+
+    const result = (status: WriteBackStatus, extra: Partial<WriteBackSourceOutcome>): WriteBackSourceOutcome => ({
+      attribute: w.attribute,
+      connectionId: w.connectionId,
+      crmObject: w.crmObject,
+      crmId: w.crmId,
+      crmField: w.crmField,
+      writtenField: status === 'written' ? writtenField : null,
+      referenceMode: ref ? w.referenceMode : null,
+      status,
+      valueBefore: before ?? null,
+      valueAfter: null,
+      hubLastSeen: lastSeen,
+      message: null,
+      crmMessage: null,
+      refreshed: [],
+      crmCalls: calls,
+      durationMs: Math.round(performance.now() - started),
+      ...extra,
+    });
+    const call = <T>(what: string, body: () => Promise<T>): Promise<T> => {
+      calls++;
+      heartbeat();
+      return withTimeout(body(), Math.min(CALL_TIMEOUT_MS, deadline - Date.now()), what);
+    };
+    const refreshFrom = (fields: Record<string, unknown>): { refreshed: MicroSyncRefresh[]; values: Array<{ sibling: Sibling; value: unknown }> } => {
+      const values = siblings.map((sibling) => ({ sibling, value: toHubValue(readPath(fields, sibling.crmField), sibling.valueType) ?? null }));
+      return { values, refreshed: values.map(({ sibling, value }) => ({ attribute: sibling.key, crmField: sibling.crmField, before: null, after: value })) };
+    };
+
+    for (;;) {
+      attempt++;
+      if (Date.now() >= deadline) {
+        const message = `gave up after ${attempt - 1} attempt(s) within the ${WRITE_BACK_BUDGET_MS / 1000} s budget${lastError ? `: ${lastError.message}` : ''}${sent ? '; a write was sent and may have landed, the next sync will show it' : ''}`;
+        return finish(plan, w, result('failed', { message, crmMessage: lastError ? `${lastError.code ?? ''} ${lastError.message}`.trim() : null }), []);
+      }
+      try {
+        const read = await call(`reading ${w.crmObject} ${w.crmId}`, () => session.readForWrite(w.crmObject, w.crmId, readPaths));
+        if (!read) {
+          return finish(plan, w, result('rejected', { message: `${w.crmObject} ${w.crmId} no longer exists in the CRM (deleted or merged); the next sync of the account will show it` }), []);
+        }
+        const current = readPath(read.fields, w.crmField);
+        if (!sent) before = current;
+        if (sameValue(w.field.field, current, w.crmValue)) {
+          if (!sent) return finish(plan, w, result('unchanged', { valueAfter: current, message: 'the CRM holds this value already; nothing was sent' }), []);
+          // Our write landed (perhaps before a crash, or its answer was lost): this read is the state after it.
+          const sync = refreshFrom(read.fields);
+          return finish(plan, w, result('written', { valueAfter: current, refreshed: await withBefore(plan, w, sync.refreshed) }), sync.values);
+        }
+        if (!plan.force && !sameValue(w.field.field, current, lastSeen)) {
+          return finish(plan, w, result('stale', {
+            valueAfter: current,
+            message: `the CRM's value changed since the hub last saw it (hub saw ${JSON.stringify(lastSeen)}, the CRM has ${JSON.stringify(current ?? null)}); nothing was written. Send again with force to overwrite it`,
+          }), []);
+        }
+
+        let target: { object: string; id: string; version: string | null; fields: Record<string, string | number | boolean | null> };
+        if (!ref) {
+          target = { object: w.crmObject, id: w.crmId, version: read.version, fields: { [w.field.field.name]: w.crmValue } };
+        } else if (w.referenceMode === 'repoint') {
+          const value = w.crmValue as string | number | boolean;
+          const matches = await call(`looking up ${ref.targetObject} by ${w.field.field.name}`, () => session.findRecordsByField(ref.targetObject, w.field.field.name, value, [], 2));
+          if (matches.length !== 1) {
+            const which = matches.length === 0 ? `no active ${ref.targetObject} has ${w.field.field.name} = ${JSON.stringify(value)}` : `several ${ref.targetObject} records have ${w.field.field.name} = ${JSON.stringify(value)} (${matches.map((m) => m.id).join(', ')}, …)`;
+            return finish(plan, w, result('rejected', { valueAfter: current, message: `${which}, so ${w.crmObject}.${ref.lookupField} cannot be re-pointed; nothing was written (W7)` }), []);
+          }
+          target = { object: w.crmObject, id: w.crmId, version: read.version, fields: { [ref.lookupField]: (matches[0] as { id: string }).id } };
+        } else {
+          const referencedId = readPath(read.fields, ref.lookupField);
+          if (typeof referencedId !== 'string' || referencedId === '') {
+            return finish(plan, w, result('rejected', { valueAfter: current, message: `${w.crmObject}.${ref.lookupField} is empty: there is no referenced ${ref.targetObject} to edit` }), []);
+          }
+          target = { object: ref.targetObject, id: referencedId, version: toIsoDateTime(readPath(read.fields, versionPath)), fields: { [w.field.field.name]: w.crmValue } };
+        }
+
+        await markPending(plan, w, target.version, current, lastSeen);
+        sent = true;
+        const written = await call(`updating ${target.object} ${target.id}`, () => session.updateIfUnchanged(target.object, target.id, target.version, target.fields));
+        if (written.stale) {
+          // Changed between our read and our write (412): read again and decide again.
+          preconditionFailures++;
+          if (preconditionFailures >= MAX_PRECONDITION_FAILURES) {
+            return finish(plan, w, result('failed', { message: `the record changed between read and write ${preconditionFailures} times in a row; nothing was written`, crmMessage: written.errors[0]?.message ?? null }), []);
+          }
+          continue;
+        }
+        if (!written.ok) {
+          const e = written.errors[0];
+          return finish(plan, w, result('rejected', { valueAfter: current, message: 'the CRM refused the value; nothing was written', crmMessage: e ? `${e.code}: ${e.message}` : null }), []);
+        }
+        if (ref && w.referenceMode === 'repoint' && siblings.length > 0) {
+          // Micro-sync (W11): the relationship now points elsewhere; read its fields as the CRM has them now.
+          const after = await call(`reading back ${w.crmObject} ${w.crmId}`, () => session.readForWrite(w.crmObject, w.crmId, readPaths));
+          const sync = refreshFrom(after?.fields ?? {});
+          return finish(plan, w, result('written', { valueAfter: after ? readPath(after.fields, w.crmField) : w.crmValue, refreshed: await withBefore(plan, w, sync.refreshed) }), sync.values);
+        }
+        return finish(plan, w, result('written', { valueAfter: w.crmValue }), []);
+      } catch (err) {
+        if (!retryable(err)) {
+          if (err instanceof HubsyncError) {
+            return finish(plan, w, result('failed', { message: `${err.message}${err.fix ? ` (${err.fix})` : ''}`, crmMessage: err.code ?? null }), []);
+          }
+          throw err;
+        }
+        lastError = err;
+        const backoff = Math.min(err.retryAfterMs ?? 250 * 2 ** Math.min(attempt - 1, 4), Math.max(0, deadline - Date.now()));
+        await sleep(backoff);
+      }
+    }
+  }
+
+  /** Micro-sync refreshes with the hub's values before them. */
+  async function withBefore(plan: WriteBackPlan, w: PlannedSourceWrite, refreshed: MicroSyncRefresh[]): Promise<MicroSyncRefresh[]> {
+    if (refreshed.length === 0) return refreshed;
+    const { rows } = await pool.query<{ key: string; value: unknown }>(
+      `SELECT d.key, coalesce(v.value, to_jsonb(u.email)) AS value FROM attribute_definitions d
+         LEFT JOIN attribute_values v ON v.attribute_id = d.id AND v.account_id = $1 AND v.connection_id = $2
+         LEFT JOIN account_assignments a ON a.attribute_id = d.id AND a.account_id = $1 AND a.connection_id = $2
+         LEFT JOIN hub_users u ON u.id = a.user_id
+        WHERE d.key = ANY($3)`,
+      [plan.accountId, w.connectionId, refreshed.map((r) => r.attribute)],
+    );
+    const before = new Map(rows.map((r) => [r.key, r.value ?? null]));
+    return refreshed.map((r) => ({ ...r, before: before.get(r.attribute) ?? null }));
+  }
+
+  /** Every write of one connection, in order, within the budget; a session that cannot open fails them all. */
+  async function applyConnection(plan: WriteBackPlan, writes: PlannedSourceWrite[], deadline: number): Promise<WriteBackSourceOutcome[]> {
+    let session: CrmSession | undefined;
+    let lastError: HubsyncError | undefined;
+    for (let attempt = 1; !session && Date.now() < deadline; attempt++) {
+      try {
+        session = await withTimeout(deps.session(writes[0]?.connectionId ?? ''), Math.min(CALL_TIMEOUT_MS, deadline - Date.now()), 'opening the CRM session');
+      } catch (err) {
+        if (!(err instanceof HubsyncError)) throw err;
+        lastError = err;
+        if (!retryable(err)) break;
+        await sleep(Math.min(250 * 2 ** Math.min(attempt - 1, 4), Math.max(0, deadline - Date.now())));
+      }
+    }
+    const outcomes: WriteBackSourceOutcome[] = [];
+    for (const w of writes) {
+      if (session) {
+        outcomes.push(await applyOne(plan, w, session, deadline));
+        continue;
+      }
+      const failed: WriteBackSourceOutcome = {
+        attribute: w.attribute, connectionId: w.connectionId, crmObject: w.crmObject, crmId: w.crmId, crmField: w.crmField, writtenField: null,
+        referenceMode: w.field.reference ? w.referenceMode : null, status: 'failed', valueBefore: null, valueAfter: null, hubLastSeen: await hubLastSeen(plan, w),
+        message: `could not connect to the CRM of '${w.connectionId}'${lastError ? `: ${lastError.message}` : ''}${lastError?.fix ? ` (${lastError.fix})` : ''}`,
+        crmMessage: lastError?.code ?? null, refreshed: [], crmCalls: 0, durationMs: 0,
+      };
+      outcomes.push(await finish(plan, w, failed, []));
+    }
+    return outcomes;
+  }
+
+  return {
+    /** Applies one write-back plan; the same request ID returns its first outcome and never writes twice (W14). */
+    async applyWriteBack(plan: WriteBackPlan): Promise<WriteBackOutcome> {
+      const started = Date.now();
+      await pool.query(
+        `INSERT INTO write_back_requests (request_id, account_id, origin, actor, force, changes, requested_at)
+         VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0)) ON CONFLICT (request_id) DO NOTHING`,
+        [plan.requestId, plan.accountId, toDbOrigin(plan.origin), plan.actor, plan.force, JSON.stringify(plan.changes), plan.acceptedAtMs],
+      );
+      const { rows } = await pool.query<{ status: string; outcome: WriteBackOutcome | null }>('SELECT status, outcome FROM write_back_requests WHERE request_id = $1', [plan.requestId]);
+      const stored = rows[0];
+      if (stored?.status === 'completed' && stored.outcome) return { ...stored.outcome, replayed: true };
+
+      const deadline = Math.max(plan.acceptedAtMs + WRITE_BACK_BUDGET_MS, started + RETRY_WINDOW_MS);
+      const byConnection = new Map<string, PlannedSourceWrite[]>();
+      for (const w of plan.writes) byConnection.set(w.connectionId, [...(byConnection.get(w.connectionId) ?? []), w]);
+      const ticker = setInterval(heartbeat, 2000);
+      let perConnection: WriteBackSourceOutcome[][];
+      try {
+        perConnection = await Promise.all([...byConnection.values()].map((writes) => applyConnection(plan, writes, deadline)));
+      } finally {
+        clearInterval(ticker);
+      }
+      const all = perConnection.flat();
+      const sources = plan.writes.map((w) => all.find((o) => o.attribute === w.attribute && o.connectionId === w.connectionId) as WriteBackSourceOutcome);
+      const outcome: WriteBackOutcome = {
+        requestId: plan.requestId,
+        accountId: plan.accountId,
+        origin: plan.origin,
+        actor: plan.actor,
+        replayed: false,
+        ok: sources.every((s) => s.status === 'written' || s.status === 'unchanged'),
+        sources,
+        durationMs: Date.now() - plan.acceptedAtMs,
+      };
+      await pool.query(`UPDATE write_back_requests SET status = 'completed', outcome = $2, completed_at = now() WHERE request_id = $1`, [plan.requestId, JSON.stringify(outcome)]);
+      return outcome;
+    },
+  };
+}
