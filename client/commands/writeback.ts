@@ -3,8 +3,8 @@
  * attributes and account assignments, and the synchronous write-back call with its outcome per data source.
  */
 import os from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
-import { HubsyncError } from '../../kernel/errors';
+import type { Command } from 'commander';
+import { ConfigurationError, HubsyncError } from '../../kernel/errors';
 import { WRITE_BACK_BUDGET_MS, WRITE_BACK_ORIGINS, type ReferenceMode, type WriteBackOrigin, type WriteBackOutcome, type WriteBackValue } from '../../kernel/writeback';
 import { WriteBackRefusedError } from '../../activities/writeback/prepare';
 import type { AttributeInfo } from '../../activities/writeback/settings';
@@ -14,15 +14,21 @@ import { describeFailure } from '../format';
 /** Exit codes of `hubsync writeback`: every source written or unchanged; some source not; refused before any CRM call. */
 export const WRITEBACK_EXIT = { ok: 0, notWritten: 1, refused: 2 } as const;
 
-/** `--set key=value`, repeatable; a key given twice becomes a list (a multi-value attribute). */
-export function collectSet(raw: string, previous: Record<string, WriteBackValue> = {}): Record<string, WriteBackValue> {
+/** What `--set` collected: the changes, and the arguments that were not key=value (refused, exit 2). */
+export interface CollectedSets {
+  changes: Record<string, WriteBackValue>;
+  malformed: string[];
+}
+
+/** `--set key=value`, repeatable; a key given twice becomes a list (a multi-value attribute); `key=` clears it. */
+export function collectSet(raw: string, previous: CollectedSets = { changes: {}, malformed: [] }): CollectedSets {
   const eq = raw.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError(`'${raw}' is not key=value (e.g. --set tier="Tier 1"; --set products=Analytics --set products=Engage for a list)`);
+  if (eq <= 0 || raw.slice(0, eq).trim() === '') return { ...previous, malformed: [...previous.malformed, raw] };
   const key = raw.slice(0, eq).trim();
   const value = raw.slice(eq + 1);
-  const before = previous[key];
+  const before = previous.changes[key];
   const next: WriteBackValue = before === undefined ? (value === '' ? null : value) : [...(Array.isArray(before) ? before : before === null ? [] : [String(before)]), value];
-  return { ...previous, [key]: next };
+  return { ...previous, changes: { ...previous.changes, [key]: next } };
 }
 
 function parseOrigin(value: string): WriteBackOrigin {
@@ -96,9 +102,9 @@ export function registerWriteBackCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((key: string, state: string, opts: { referenceMode?: string; connection?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        if (state !== 'on' && state !== 'off') throw new InvalidArgumentError(`state must be on or off, not '${state}'`);
+        if (state !== 'on' && state !== 'off') throw new ConfigurationError(`state must be on or off, not '${state}'`, { fix: `hubsync attribute write-back ${key} on` });
         if (opts.referenceMode !== undefined && opts.referenceMode !== 'repoint' && opts.referenceMode !== 'edit-referenced') {
-          throw new InvalidArgumentError(`--reference-mode must be repoint or edit-referenced, not '${opts.referenceMode}'`);
+          throw new ConfigurationError(`--reference-mode must be repoint or edit-referenced, not '${opts.referenceMode}'`);
         }
         const updated = await (await ctx.hubsync()).setAttributeWriteBack(key, {
           on: state === 'on',
@@ -124,14 +130,17 @@ export function registerWriteBackCommands(program: Command): void {
     .option('--request-id <id>', 'makes retries idempotent: the same ID never writes twice and returns the first outcome')
     .option('--force', 'write even where the CRM value changed since the hub last saw it (stale)')
     .option('--json', 'machine-readable output')
-    .action((account: string, opts: { set: Record<string, WriteBackValue>; origin: WriteBackOrigin; actor: string; requestId?: string; force?: boolean; json?: boolean }) =>
+    .action((account: string, opts: { set: CollectedSets; origin: WriteBackOrigin; actor: string; requestId?: string; force?: boolean; json?: boolean }) =>
       withContext(async (ctx) => {
         const hubsync = await ctx.hubsync();
         let outcome: WriteBackOutcome;
         try {
+          if (opts.set.malformed.length > 0) {
+            throw new WriteBackRefusedError(opts.set.malformed.map((m) => `--set '${m}' is not key=value (e.g. --set tier="Tier 1"; --set products=Analytics --set products=Engage for a list; key= clears)`));
+          }
           outcome = await hubsync.writeBack({
             account,
-            changes: opts.set,
+            changes: opts.set.changes,
             origin: opts.origin,
             actor: opts.actor,
             ...(opts.requestId ? { requestId: opts.requestId } : {}),

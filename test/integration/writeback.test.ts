@@ -420,6 +420,9 @@ describe('write-back', () => {
       const refused = await runCli(['writeback', String(shared.hubId), '--set', 'wb_tier=Tier 9'], env);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/Write-back refused, nothing was written/);
+      const malformed = await runCli(['writeback', String(shared.hubId), '--set', 'wb_tier'], env);
+      expect(malformed.code).toBe(2);
+      expect(malformed.stderr).toMatch(/--set 'wb_tier' is not key=value/);
 
       await connA.sobject('Account').update({ Id: shared.a.Id, Tier__c: 'Tier 3' });
       const stale = await runCli(['writeback', `${A}:${shared.a.Id}`, '--set', `wb_tier=${target === 'Tier 1' ? 'Tier 2' : 'Tier 1'}`, '--json'], env);
