@@ -2,13 +2,20 @@
  * Child process of bench/inbound.ts: the Salesforce sandbox on its own event loop, so neither side of the
  * benchmark (the worker process, the baseline process) shares a CPU thread with the server it pages from.
  * Started with fork(); answers its URL and credentials once listening; `{cmd: 'exit'}` (or the parent going
- * away) closes it.
+ * away) closes it. Also bench/writeback.ts's sandbox, seeded with the demo org: BENCH_SANDBOX_SEED=demo|none
+ * (default none).
  */
 import { startSalesforceSandbox } from '../sandbox/salesforce';
 import type { SandboxReady } from './inbound-ipc';
 
+function seedOption(): 'demo' | 'none' {
+  const seed = process.env['BENCH_SANDBOX_SEED'] ?? 'none';
+  if (seed !== 'demo' && seed !== 'none') throw new Error(`BENCH_SANDBOX_SEED: expected demo or none, not '${seed}'`);
+  return seed;
+}
+
 async function main(): Promise<void> {
-  const sandbox = await startSalesforceSandbox({ port: 0, seed: 'none', pod: process.env['BENCH_SANDBOX_POD'] ?? 'Bh' });
+  const sandbox = await startSalesforceSandbox({ port: 0, seed: seedOption(), pod: process.env['BENCH_SANDBOX_POD'] ?? 'Bh' });
   let closing = false;
   const close = async () => {
     if (closing) return;

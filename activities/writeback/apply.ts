@@ -352,12 +352,14 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
     /** Applies one write-back plan; the same request ID returns its first outcome and never writes twice (W14). */
     async applyWriteBack(plan: WriteBackPlan): Promise<WriteBackOutcome> {
       const started = Date.now();
-      await pool.query(
+      // One round trip: the request's row, new or (a retry) the one stored, with its status.
+      const { rows } = await pool.query<{ status: string; outcome: WriteBackOutcome | null }>(
         `INSERT INTO write_back_requests (request_id, account_id, origin, actor, force, changes, requested_at)
-         VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0)) ON CONFLICT (request_id) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0))
+         ON CONFLICT (request_id) DO UPDATE SET request_id = write_back_requests.request_id
+         RETURNING status, outcome`,
         [plan.requestId, plan.accountId, toDbOrigin(plan.origin), plan.actor, plan.force, JSON.stringify(plan.changes), plan.acceptedAtMs],
       );
-      const { rows } = await pool.query<{ status: string; outcome: WriteBackOutcome | null }>('SELECT status, outcome FROM write_back_requests WHERE request_id = $1', [plan.requestId]);
       const stored = rows[0];
       if (stored?.status === 'completed' && stored.outcome) return { ...stored.outcome, replayed: true };
 

@@ -1,0 +1,736 @@
+/**
+ * Benchmark of write-back latency: `npm run bench:writeback` (= `npx tsx bench/writeback.ts [--quick]`).
+ *
+ * One stack for the whole run: a throwaway PostgreSQL, the Temporal dev server, the Salesforce sandbox seeded
+ * with the demo org in a child process (bench/inbound-sandbox.ts, BENCH_SANDBOX_SEED=demo), a real
+ * `hubsync worker` process, and this process as the caller (HubsyncClient.connect, as service code uses it).
+ * Setup, not measured: the connection, an accounts-inbound job from the template and one run of it, write-back
+ * on for health_score (Health_Score__c) and success_manager (Owner.Email, re-point, micro-sync of Owner.Name
+ * and Owner.Phone), one write-back on each of the 50 accounts (each starts its account's workflow) and a few
+ * more, and a few floor iterations. Then, each timed as the caller sees `HubsyncClient.writeBack`:
+ *
+ * a. sequential single-attribute write-backs (health_score, a new value each time), round robin over 5 accounts;
+ * b. 50 concurrent ones on 50 accounts; c. 20 concurrent ones on one account (applied one after another by
+ *    design); d. sequential re-points of success_manager alternating between two active demo users.
+ *
+ * CRM calls are counted from the sandbox's request log (`/services/data/` only), cleared before each phase.
+ *
+ * The floor, in the same run, interleaved with phase (a) iteration by iteration (rotating which goes first),
+ * the same number of times: (i) an empty Workflow Update round trip on a running workflow
+ * (bench/writeback-floor-workflow.ts, a no-op handler, run by bench/writeback-floor-worker.ts, a worker
+ * process of its own on its own task queue with the SDK's default options, like the `hubsync worker`), sent
+ * through the same Temporal client; (ii) the read and the conditional PATCH a plain write-back makes, sent
+ * directly by this process with a jsforce connection opened as the worker opens its own (openSalesforce), on
+ * an Account of the same org that the hub does not hold. A write-back cannot do less than one update round
+ * trip and those two CRM calls, one after the other, so floor p50 = p50(i) + p50(ii); the target leaves
+ * 15 ms for everything else (checking the request, the activity, the hub's log and values).
+ *
+ * Timing never fails the run: the exit code is 1 only if an outcome is not `written` (or a check of the
+ * written values fails) or the benchmark itself failed.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Connection as SfConnection } from 'jsforce';
+import { addConnection } from '../activities/hub/connections';
+import { SecretBox } from '../activities/hub/secrets';
+import { createPool, migrate, type Pool } from '../activities/hub/store';
+import { createValidatedJob } from '../activities/jobs/configure';
+import { openSalesforce } from '../activities/crm/salesforce/client';
+import { configFromTemplate } from '../activities/mapping/job-config';
+import { HubsyncClient } from '../client/hubsync-client';
+import { clearProxyVariables, loadEnv } from '../kernel/env';
+import { makeAccountWriteBackWorkflowId, type WriteBackOutcome, type WriteBackRequest } from '../kernel/writeback';
+import { freePort } from '../local/ports';
+import { startThrowawayPostgres } from '../local/postgres';
+import { stopChild } from '../local/processes';
+import { startDevServer } from '../local/temporal-server';
+import type { LoggedRequest } from '../sandbox/salesforce/request-log';
+import type { SandboxReady } from './inbound-ipc';
+import { FLOOR_TASK_QUEUE, floorStopSignal, floorUpdate, writeBackFloorWorkflow } from './writeback-floor-workflow';
+
+// ---------------------------------------------------------------------------------------------- targets
+
+/** p50(a) may exceed the floor's p50 by this much. */
+const FLOOR_SLACK_MS = 15;
+/** p99(a) ≤ this × p50(a). */
+const TAIL_RATIO = 3;
+/** A plain write-back: the read and the PATCH. */
+const CALLS_PLAIN = 2;
+/** A re-point with micro-sync: the read, the User look-up, the PATCH and the read back. */
+const CALLS_REPOINT = 4;
+
+const CONNECTION_ID = 'bench-sfdc';
+const ACCOUNTS_JOB = 'bench-accounts-inbound';
+const FLOOR_WORKFLOW_ID = 'hubsync-bench-writeback-floor';
+/** Phase (a) goes round robin over this many accounts (each stays well under the 200 updates of one execution). */
+const SEQUENTIAL_ACCOUNTS = 5;
+const BIN = path.resolve(__dirname, '..', 'bin', 'hubsync.js');
+
+interface Sizes {
+  sequential: number;
+  parallel: number;
+  oneAccount: number;
+  repoints: number;
+  warmup: number;
+}
+
+const FULL: Sizes = { sequential: 500, parallel: 50, oneAccount: 20, repoints: 50, warmup: 20 };
+const QUICK: Sizes = { sequential: 50, parallel: 10, oneAccount: 5, repoints: 10, warmup: 5 };
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+const log = (line: string) => process.stderr.write(`[bench:writeback] ${line}\n`);
+const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+
+function parseArgs(argv: string[]): Sizes {
+  let sizes = FULL;
+  for (const arg of argv) {
+    if (arg === '--quick') sizes = QUICK;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(
+        'npx tsx bench/writeback.ts [--quick]\n' +
+          `  (default)  ${FULL.sequential} sequential, ${FULL.parallel} concurrent on ${FULL.parallel} accounts, ${FULL.oneAccount} concurrent on one account, ${FULL.repoints} re-points; floor ${FULL.sequential} times\n` +
+          `  --quick    a smoke run: ${QUICK.sequential}, ${QUICK.parallel}, ${QUICK.oneAccount}, ${QUICK.repoints}\n`,
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg} (see --help)`);
+  }
+  return sizes;
+}
+
+/** Everything started, stopped in reverse order at the end, on failure and on Ctrl-C. */
+class Cleanup {
+  private tasks: Array<{ name: string; stop: () => Promise<void> }> = [];
+
+  defer(name: string, stop: () => Promise<void>): void {
+    this.tasks.push({ name, stop });
+  }
+
+  async runAll(): Promise<void> {
+    for (let task = this.tasks.pop(); task; task = this.tasks.pop()) {
+      try {
+        await task.stop();
+      } catch (err) {
+        log(`stopping ${task.name} failed: ${errorText(err)}`);
+      }
+    }
+  }
+}
+
+/** Child processes still running, killed outright if this process exits any other way. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+const askToExit = (child: ChildProcess) => (child.connected ? child.send({ cmd: 'exit' }) : child.kill('SIGTERM'));
+
+function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`${what} exited (${String(code)}) before answering`));
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      resolve(m as T);
+    });
+  });
+}
+
+/** A child process started with fork() under tsx, with an IPC channel. */
+function forkTs(file: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return track(fork(path.join(__dirname, file), [], { execArgv: ['--require', 'tsx/cjs'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+}
+
+interface Sandbox {
+  url: string;
+  credentials: Omit<SandboxReady, 'type' | 'url'>;
+  admin<T>(method: string, urlPath: string): Promise<T>;
+}
+
+async function startSandboxProcess(cleanup: Cleanup): Promise<Sandbox> {
+  const child = forkTs('inbound-sandbox.ts', { BENCH_SANDBOX_SEED: 'demo' });
+  cleanup.defer('the Salesforce sandbox', () => stopChild(child, { ask: askToExit, graceMs: 10000 }));
+  const { url, clientId, clientSecret, refreshToken } = await nextMessage<SandboxReady>(child, 'the sandbox process');
+  return {
+    url,
+    credentials: { clientId, clientSecret, refreshToken },
+    admin: async <T>(method: string, urlPath: string): Promise<T> => {
+      const res = await fetch(new URL(urlPath, url), { method });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`sandbox ${method} ${urlPath}: HTTP ${res.status} ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+  };
+}
+
+/** A `hubsync worker` process, as production runs it. */
+function startWorkerProcess(env: NodeJS.ProcessEnv, cleanup: Cleanup): { ready: Promise<void>; exited: Promise<never> } {
+  const child = track(spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  cleanup.defer('the worker', () => stopChild(child, { graceMs: 40000 }));
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`the worker exited (${String(code ?? signal)}):\n${output}`))));
+  exited.catch(() => undefined);
+  const ready = (async () => {
+    const deadline = Date.now() + 300000;
+    while (!output.includes('polls task queue "hubsync"')) {
+      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}) before polling:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`the worker did not poll within 300 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return { ready, exited };
+}
+
+/** p-th percentile, nearest rank. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+interface Latency {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+function latency(samples: number[]): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, mean: sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length) };
+}
+
+const latencyCells = (l: Latency) => [ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max), ms(l.mean)];
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => `  ${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd()).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------- measuring
+
+interface Timed {
+  ms: number;
+  outcome?: WriteBackOutcome;
+  error?: string;
+}
+
+interface PhaseResult {
+  name: string;
+  accounts: string;
+  timings: Timed[];
+  /** `/services/data/` requests the sandbox logged during the phase (the floor's left out). */
+  requests: LoggedRequest[];
+  /** Outcomes (or errors) that are not `written`, described. */
+  wrong: string[];
+  /** Other checks of the phase (last value won, micro-sync refreshes), failed ones described. */
+  checks: Array<{ ok: boolean; text: string }>;
+}
+
+const dataRequests = (all: LoggedRequest[]) => all.filter((r) => r.path.startsWith('/services/data/'));
+const mentions = (r: LoggedRequest, id: string) => r.path.includes(id) || (new URLSearchParams(r.query).get('q') ?? '').includes(id);
+
+function notWritten(t: Timed, what: string): string | undefined {
+  if (t.error) return `${what}: threw ${t.error.split('\n')[0]}`;
+  if (!t.outcome || t.outcome.sources.length === 0) return `${what}: no outcome`;
+  const bad = t.outcome.sources.filter((s) => s.status !== 'written');
+  return bad.length ? `${what}: ${bad.map((s) => `${s.attribute} ${s.status}${s.message ? ` (${s.message})` : ''}`).join('; ')}` : undefined;
+}
+
+interface Account {
+  hubId: number;
+  crmId: string;
+}
+
+interface Ctx {
+  hubsync: HubsyncClient;
+  pool: Pool;
+  sandbox: Sandbox;
+  conn: SfConnection;
+  sizes: Sizes;
+  accounts: Account[];
+  /** The CRM's health score of each account, as this benchmark last wrote it. */
+  score: Map<string, number>;
+  floor: { handle: WorkflowHandle; accountId: string; value: number };
+  seq: number;
+}
+
+/** A new health score for the account: 1..40 above the current one (modulo 1000: the field is 3 digits). */
+function nextScore(ctx: Ctx, crmId: string): number {
+  const current = ctx.score.get(crmId) ?? 0;
+  const next = (current + 1 + (ctx.seq % 40)) % 1000;
+  ctx.score.set(crmId, next);
+  return next;
+}
+
+function request(ctx: Ctx, account: Account, changes: WriteBackRequest['changes']): WriteBackRequest {
+  return { account: account.hubId, changes, origin: 'account-profile', actor: 'bench@hubsync.example', requestId: `bench-wb-${process.pid}-${ctx.seq++}` };
+}
+
+async function timedWriteBack(ctx: Ctx, req: WriteBackRequest): Promise<Timed> {
+  const started = performance.now();
+  try {
+    const outcome = await ctx.hubsync.writeBack(req);
+    return { ms: performance.now() - started, outcome };
+  } catch (err) {
+    return { ms: performance.now() - started, error: errorText(err) };
+  }
+}
+
+const healthScore = (ctx: Ctx, account: Account) => request(ctx, account, { health_score: nextScore(ctx, account.crmId) });
+
+/** (i) of the floor: an empty update on the running floor workflow. */
+async function floorUpdateOnce(ctx: Ctx, i: number): Promise<number> {
+  const started = performance.now();
+  const answer = await ctx.floor.handle.executeUpdate(floorUpdate, { args: [i] });
+  const took = performance.now() - started;
+  if (answer !== i) throw new Error(`the floor update answered ${answer}, not ${i}`);
+  return took;
+}
+
+/** (ii) of the floor: the write-back's read and conditional PATCH, straight from jsforce. */
+async function floorCrmOnce(ctx: Ctx): Promise<number> {
+  const { accountId } = ctx.floor;
+  ctx.floor.value = (ctx.floor.value + 1) % 1000;
+  const started = performance.now();
+  const read = await ctx.conn.query<{ Id: string; LastModifiedDate: string; Health_Score__c: number | null }>(`SELECT Id, LastModifiedDate, Health_Score__c FROM Account WHERE Id = '${accountId}'`, {
+    autoFetch: false,
+    scanAll: false,
+  });
+  const lastModified = read.records[0]?.LastModifiedDate;
+  if (!lastModified) throw new Error(`the floor account ${accountId} was not found`);
+  const written = await ctx.conn.sobject('Account').update({ Id: accountId, Health_Score__c: ctx.floor.value }, { headers: { 'If-Unmodified-Since': new Date(lastModified).toUTCString() } });
+  const took = performance.now() - started;
+  if (!written.success) throw new Error(`the floor PATCH failed: ${JSON.stringify(written)}`);
+  return took;
+}
+
+/** The same empty update sent by update-with-start (USE_EXISTING), as writeBack sends its updates: informational. */
+async function floorUpdateWithStartOnce(ctx: Ctx, i: number): Promise<number> {
+  const startWorkflowOperation = new WithStartWorkflowOperation(writeBackFloorWorkflow, { workflowId: FLOOR_WORKFLOW_ID, taskQueue: FLOOR_TASK_QUEUE, workflowIdConflictPolicy: 'USE_EXISTING' });
+  const started = performance.now();
+  await ctx.hubsync.temporal.workflow.executeUpdateWithStart(floorUpdate, { args: [i], startWorkflowOperation });
+  return performance.now() - started;
+}
+
+async function requestLog(ctx: Ctx): Promise<LoggedRequest[]> {
+  return (await ctx.sandbox.admin<{ requests: LoggedRequest[] }>('GET', '/__admin/requests')).requests;
+}
+
+interface Floor {
+  update: number[];
+  crm: number[];
+  updateWithStart: number[];
+  /** `/services/data/` requests of (ii), from the sandbox log. */
+  crmRequests: LoggedRequest[];
+}
+
+/** Phase (a), with the floor interleaved: each iteration one write-back, one empty update, one read + PATCH. */
+async function phaseSequential(ctx: Ctx): Promise<{ phase: PhaseResult; floor: Floor }> {
+  const targets = ctx.accounts.slice(0, SEQUENTIAL_ACCOUNTS);
+  const timings: Timed[] = [];
+  const floor: Floor = { update: [], crm: [], updateWithStart: [], crmRequests: [] };
+  await ctx.sandbox.admin('DELETE', '/__admin/requests');
+  for (let i = 0; i < ctx.sizes.sequential; i++) {
+    const steps = [
+      async () => void timings.push(await timedWriteBack(ctx, healthScore(ctx, targets[i % targets.length] as Account))),
+      async () => void floor.update.push(await floorUpdateOnce(ctx, i)),
+      async () => void floor.crm.push(await floorCrmOnce(ctx)),
+    ];
+    for (let k = 0; k < steps.length; k++) await (steps[(i + k) % steps.length] as () => Promise<void>)();
+  }
+  const all = dataRequests(await requestLog(ctx));
+  floor.crmRequests = all.filter((r) => mentions(r, ctx.floor.accountId));
+  // Informational, after the rest: the same empty update sent as writeBack sends its own.
+  for (let i = 0; i < ctx.sizes.sequential; i++) floor.updateWithStart.push(await floorUpdateWithStartOnce(ctx, i));
+  const wrong = timings.map((t, i) => notWritten(t, `write-back ${i}`)).filter((w): w is string => w !== undefined);
+  const checks = await lastValuesHeld(ctx, targets);
+  return {
+    phase: { name: `a. ${ctx.sizes.sequential} sequential`, accounts: `round robin over ${targets.length} accounts`, timings, requests: all.filter((r) => !mentions(r, ctx.floor.accountId)), wrong, checks },
+    floor,
+  };
+}
+
+/** The CRM holds the value each account was last written. */
+async function lastValuesHeld(ctx: Ctx, accounts: Account[]): Promise<Array<{ ok: boolean; text: string }>> {
+  const ids = accounts.map((a) => `'${a.crmId}'`).join(', ');
+  const { records } = await ctx.conn.query<{ Id: string; Health_Score__c: number | null }>(`SELECT Id, Health_Score__c FROM Account WHERE Id IN (${ids})`);
+  const off = records.filter((r) => r.Health_Score__c !== ctx.score.get(r.Id)).map((r) => `${r.Id} holds ${String(r.Health_Score__c)}, expected ${String(ctx.score.get(r.Id))}`);
+  return [{ ok: off.length === 0 && records.length === accounts.length, text: off.length ? `last values in the CRM: ${off.join('; ')}` : `the CRM holds each account's last value (${records.length} accounts)` }];
+}
+
+/** Phase (b): one write-back per account, all at once. */
+async function phaseParallel(ctx: Ctx): Promise<PhaseResult> {
+  const targets = ctx.accounts.slice(0, ctx.sizes.parallel);
+  const requests = targets.map((a) => healthScore(ctx, a));
+  await ctx.sandbox.admin('DELETE', '/__admin/requests');
+  const timings = await Promise.all(requests.map((r) => timedWriteBack(ctx, r)));
+  const all = dataRequests(await requestLog(ctx));
+  const wrong = timings.map((t, i) => notWritten(t, `write-back ${i}`)).filter((w): w is string => w !== undefined);
+  return { name: `b. ${targets.length} concurrent`, accounts: `${targets.length} different accounts`, timings, requests: all, wrong, checks: await lastValuesHeld(ctx, targets) };
+}
+
+/** Phase (c): several write-backs to one account at once; the workflow applies them one after another. */
+async function phaseOneAccount(ctx: Ctx, target: Account): Promise<PhaseResult> {
+  const requests = Array.from({ length: ctx.sizes.oneAccount }, () => healthScore(ctx, target));
+  await ctx.sandbox.admin('DELETE', '/__admin/requests');
+  const timings = await Promise.all(requests.map((r) => timedWriteBack(ctx, r)));
+  const all = dataRequests(await requestLog(ctx));
+  const wrong = timings.map((t, i) => notWritten(t, `write-back ${i}`)).filter((w): w is string => w !== undefined);
+  // Applied in sequence: each one's value before is the previous one's value after; the last applied won.
+  const { rows } = await ctx.pool.query<{ request_id: string; previous_value: number; value_after: number }>(
+    'SELECT request_id, previous_value, value_after FROM write_back_log WHERE request_id = ANY($1) ORDER BY completed_at, id',
+    [requests.map((r) => r.requestId)],
+  );
+  const chained = rows.every((r, i) => i === 0 || r.previous_value === rows[i - 1]?.value_after);
+  const last = rows[rows.length - 1];
+  const { records } = await ctx.conn.query<{ Health_Score__c: number | null }>(`SELECT Health_Score__c FROM Account WHERE Id = '${target.crmId}'`);
+  const held = records[0]?.Health_Score__c;
+  if (held !== undefined && held !== null) ctx.score.set(target.crmId, held);
+  const lastRequested = requests.find((r) => r.requestId === last?.request_id)?.changes['health_score'];
+  return {
+    name: `c. ${requests.length} concurrent, one account`,
+    accounts: `account ${target.crmId}`,
+    timings,
+    requests: all,
+    wrong,
+    checks: [
+      { ok: rows.length === requests.length && chained, text: `applied one after another: ${rows.length} log rows, each one's value before = the previous one's value after: ${chained ? 'yes' : 'NO'}` },
+      { ok: last !== undefined && held === last.value_after && held === lastRequested, text: `the last applied won: the CRM holds ${String(held)}, the last applied request wrote ${String(last?.value_after)} (requested ${String(lastRequested)})` },
+    ],
+  };
+}
+
+/** Phase (d): re-points of the account's owner, alternating between two users, with micro-sync. */
+async function phaseRepoint(ctx: Ctx, target: Account, emails: [string, string]): Promise<PhaseResult> {
+  const timings: Timed[] = [];
+  await ctx.sandbox.admin('DELETE', '/__admin/requests');
+  for (let i = 0; i < ctx.sizes.repoints; i++) timings.push(await timedWriteBack(ctx, request(ctx, target, { success_manager: emails[i % 2] as string })));
+  const all = dataRequests(await requestLog(ctx));
+  const wrong = timings.map((t, i) => notWritten(t, `re-point ${i}`)).filter((w): w is string => w !== undefined);
+  const refreshed = timings.filter((t) => {
+    const keys = (t.outcome?.sources[0]?.refreshed ?? []).map((r) => r.attribute);
+    return keys.includes('success_manager_name') && keys.includes('success_manager_phone');
+  }).length;
+  const example = timings[0]?.outcome?.sources[0]?.refreshed.map((r) => `${r.attribute}: ${JSON.stringify(r.before)} → ${JSON.stringify(r.after)}`).join(', ');
+  return {
+    name: `d. ${timings.length} re-points`,
+    accounts: `account ${target.crmId}, Owner.Email alternating ${emails.join(' / ')}`,
+    timings,
+    requests: all,
+    wrong,
+    checks: [{ ok: refreshed === timings.length, text: `micro-sync refreshes (success_manager_name, success_manager_phone) returned by ${refreshed} of ${timings.length}; first: ${example ?? '-'}` }],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- reporting
+
+interface Summary {
+  latency: Latency;
+  callsPerWriteBack: number;
+  outcomeCallsPerWriteBack: number;
+}
+
+function summarize(p: PhaseResult): Summary {
+  const crmCalls = p.timings.reduce((s, t) => s + (t.outcome?.sources ?? []).reduce((x, o) => x + o.crmCalls, 0), 0);
+  return { latency: latency(p.timings.map((t) => t.ms)), callsPerWriteBack: p.requests.length / Math.max(1, p.timings.length), outcomeCallsPerWriteBack: crmCalls / Math.max(1, p.timings.length) };
+}
+
+function callKinds(requests: LoggedRequest[]): string {
+  const kinds = new Map<string, number>();
+  for (const r of requests) {
+    const q = new URLSearchParams(r.query).get('q') ?? '';
+    const what = r.method === 'GET' && /\/query$/.test(r.path) ? `SOQL ${/FROM\s+(\w+)/i.exec(q)?.[1] ?? '?'}` : `${r.method} ${r.path.replace(/^\/services\/data\/[^/]+/, '').replace(/\/[0-9A-Za-z]{15,18}$/, '/{id}')}`;
+    const key = `${what}${r.status >= 400 ? ` (${r.status})` : ''}`;
+    kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  return [...kinds.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+/** Where the time of a phase's write-backs goes, from their outcomes and the sandbox's log. */
+function breakdown(p: PhaseResult): string[][] {
+  const ok = p.timings.filter((t) => t.outcome);
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  const caller = mean(ok.map((t) => t.ms));
+  const accepted = mean(ok.map((t) => t.outcome?.durationMs ?? 0));
+  const sources = mean(ok.map((t) => (t.outcome?.sources ?? []).reduce((s, o) => s + o.durationMs, 0)));
+  const crmServer = p.requests.reduce((s, r) => s + r.durationMs, 0) / Math.max(1, ok.length);
+  return [
+    ['  mean per write-back', 'ms', ''],
+    ['  as the caller sees it', caller.toFixed(1), 'HubsyncClient.writeBack'],
+    ['  request accepted → activity done', accepted.toFixed(1), "outcome.durationMs: the client's checks, the update reaching the workflow, the activity"],
+    ['    of which applying the source(s)', sources.toFixed(1), "sources[].durationMs: the hub reads, the CRM calls, the pending row, the final transaction"],
+    ['      of which the sandbox answering', crmServer.toFixed(1), 'its request log, server side'],
+    ['  activity done → caller has it', (caller - accepted).toFixed(1), 'the request row completed, the activity result, a workflow task, the update result'],
+  ];
+}
+
+interface UpdateTimeline {
+  updates: number;
+  acceptedToScheduled: number;
+  scheduledToStarted: number;
+  startedToCompleted: number;
+  completedToUpdateDone: number;
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+const eventMs = (e: HistoryEvent) => Number(String(e.eventTime?.seconds ?? 0)) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+
+/**
+ * Per update of a phase, from the server's timestamps in the accounts' histories: accepted → activity
+ * scheduled → started → completed → update completed (medians).
+ */
+async function updateTimeline(ctx: Ctx, p: PhaseResult, accounts: Account[]): Promise<UpdateTimeline> {
+  const wanted = new Set(p.timings.map((t) => t.outcome?.requestId).filter((id): id is string => id !== undefined));
+  const parts: Array<[number, number, number, number]> = [];
+  for (const account of accounts) {
+    const events = (await ctx.hubsync.temporal.workflow.getHandle(makeAccountWriteBackWorkflowId(account.hubId)).fetchHistory()).events ?? [];
+    const accepted = new Map<string, number>();
+    let current: { id: string; accepted: number; scheduled?: number; started?: number; completed?: number } | undefined;
+    for (const e of events) {
+      const acceptedId = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId;
+      if (acceptedId) {
+        accepted.set(acceptedId, eventMs(e));
+        current = { id: acceptedId, accepted: eventMs(e) };
+      } else if (e.activityTaskScheduledEventAttributes && current) current.scheduled = eventMs(e);
+      else if (e.activityTaskStartedEventAttributes && current) current.started = eventMs(e);
+      else if (e.activityTaskCompletedEventAttributes && current) current.completed = eventMs(e);
+      else if (e.workflowExecutionUpdateCompletedEventAttributes) {
+        const id = e.workflowExecutionUpdateCompletedEventAttributes.meta?.updateId;
+        if (current && id === current.id && wanted.has(id) && current.scheduled !== undefined && current.started !== undefined && current.completed !== undefined) {
+          parts.push([current.scheduled - current.accepted, current.started - current.scheduled, current.completed - current.started, eventMs(e) - current.completed]);
+        }
+        current = undefined;
+      }
+    }
+  }
+  const median = (i: number) => percentile(parts.map((x) => x[i] as number).sort((a, b) => a - b), 50);
+  return { updates: parts.length, acceptedToScheduled: median(0), scheduledToStarted: median(1), startedToCompleted: median(2), completedToUpdateDone: median(3) };
+}
+
+function reportPhase(p: PhaseResult, s: Summary): string {
+  const lines = [
+    `${p.name} (${p.accounts})`,
+    table([
+      ['  latency', 'p50', 'p95', 'p99', 'max', 'mean'],
+      ['  HubsyncClient.writeBack', ...latencyCells(s.latency)],
+    ]),
+    `  CRM API calls: ${p.requests.length} for ${p.timings.length} write-backs = ${s.callsPerWriteBack.toFixed(2)} per write-back (sandbox log); outcomes' crmCalls: ${s.outcomeCallsPerWriteBack.toFixed(2)} per write-back`,
+    `  by kind: ${callKinds(p.requests) || 'none'}`,
+    `  outcomes: ${p.timings.length - p.wrong.length} of ${p.timings.length} written${p.wrong.length ? `; NOT WRITTEN (${p.wrong.length}):\n${p.wrong.slice(0, 10).map((w) => `    ${w}`).join('\n')}` : ''}`,
+    ...p.checks.map((c) => `  ${c.ok ? 'ok' : 'ERROR'}: ${c.text}`),
+  ];
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  clearProxyVariables();
+  const sizes = parseArgs(process.argv.slice(2));
+  const env = loadEnv();
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping everything...`);
+    void cleanup.runAll().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubsync-bench-writeback-'));
+    cleanup.defer('the work directory', async () => fs.rmSync(workDir, { recursive: true, force: true }));
+    log('starting PostgreSQL, the Temporal dev server and the Salesforce sandbox (demo org)...');
+    const [pgStarted, temporalStarted, sandboxStarted] = await Promise.allSettled([
+      freePort().then((port) => startThrowawayPostgres(port)),
+      startDevServer({ cacheDir: env.cacheDir, cliPath: env.TEMPORAL_CLI_PATH, log, logFile: path.join(workDir, 'temporal.log') }),
+      startSandboxProcess(cleanup),
+    ]);
+    if (pgStarted.status === 'fulfilled') cleanup.defer('PostgreSQL', () => pgStarted.value.stop());
+    if (temporalStarted.status === 'fulfilled') cleanup.defer('Temporal', () => temporalStarted.value.stop());
+    for (const started of [pgStarted, temporalStarted, sandboxStarted]) if (started.status === 'rejected') throw started.reason;
+    if (pgStarted.status !== 'fulfilled' || temporalStarted.status !== 'fulfilled' || sandboxStarted.status !== 'fulfilled') throw new Error('unreachable');
+    const databaseUrl = pgStarted.value.url;
+    const temporal = temporalStarted.value;
+    const sandbox = sandboxStarted.value;
+
+    await migrate(databaseUrl);
+    const pool = createPool(databaseUrl, { max: 2, applicationName: 'hubsync-bench' });
+    cleanup.defer('the bench pool', () => pool.end());
+    const secretKey = randomBytes(32).toString('base64');
+    const box = new SecretBox(Buffer.from(secretKey, 'base64'));
+    await addConnection(pool, box, { id: CONNECTION_ID, kind: 'salesforce', baseUrl: sandbox.url, ...sandbox.credentials });
+    await createValidatedJob(pool, box, { id: ACCOUNTS_JOB, connectionId: CONNECTION_ID, config: configFromTemplate('accounts-inbound') });
+
+    log('starting the hubsync worker (it bundles the workflows) and the floor worker...');
+    const worker = startWorkerProcess(
+      { TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl, HUBSYNC_SECRET_KEY: secretKey, HUBSYNC_HOME: path.join(workDir, 'hubsync-home'), HUBSYNC_LOG_LEVEL: 'warn' },
+      cleanup,
+    );
+    const floorWorker = forkTs('writeback-floor-worker.ts', { TEMPORAL_ADDRESS: temporal.address });
+    cleanup.defer('the floor worker', () => stopChild(floorWorker, { ask: askToExit, graceMs: 20000 }));
+    await Promise.all([worker.ready, nextMessage<{ type: string }>(floorWorker, 'the floor worker')]);
+
+    const hubsync = await HubsyncClient.connect({ temporalAddress: temporal.address, databaseUrl, secretBox: () => box });
+    cleanup.defer('the hubsync client', () => hubsync.close());
+    const temporalClient: Client = hubsync.temporal;
+
+    log('importing the demo accounts (one accounts-inbound run) and switching write-back on...');
+    const imported = await Promise.race([hubsync.runJob(ACCOUNTS_JOB, 'full'), worker.exited]);
+    await hubsync.setAttributeWriteBack('health_score', { on: true });
+    await hubsync.setAttributeWriteBack('success_manager', { on: true });
+    const { rows: links } = await pool.query<{ hub_id: string; crm_id: string }>(`SELECT hub_id, crm_id FROM record_links WHERE connection_id = $1 AND hub_type = 'account' ORDER BY crm_id`, [CONNECTION_ID]);
+    const accounts = links.map((r) => ({ hubId: Number(r.hub_id), crmId: r.crm_id }));
+    const needed = Math.max(sizes.parallel, SEQUENTIAL_ACCOUNTS + 2);
+    if (accounts.length < needed) throw new Error(`the import linked ${accounts.length} accounts; the benchmark needs ${needed}`);
+
+    const conn = await openSalesforce({ id: CONNECTION_ID, baseUrl: sandbox.url, settings: { loginUrl: sandbox.url, clientId: sandbox.credentials.clientId }, secrets: { clientSecret: sandbox.credentials.clientSecret, refreshToken: sandbox.credentials.refreshToken } });
+    const { records: scores } = await conn.query<{ Id: string; Health_Score__c: number | null }>('SELECT Id, Health_Score__c FROM Account');
+    // The floor's own Account: same object and fields, created after the import, so the hub never holds it
+    // (its direct PATCHes would otherwise make the hub's last-seen value stale).
+    const floorAccount = await conn.sobject('Account').create({ Name: 'Bench floor account', Health_Score__c: 50, Tier__c: 'Tier 2', Products__c: 'Platform' });
+    if (!floorAccount.success) throw new Error(`creating the floor account failed: ${JSON.stringify(floorAccount)}`);
+    const floorHandle = await temporalClient.workflow.start(writeBackFloorWorkflow, { workflowId: FLOOR_WORKFLOW_ID, taskQueue: FLOOR_TASK_QUEUE, workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
+    cleanup.defer('the floor workflow', () => floorHandle.signal(floorStopSignal));
+
+    const ctx: Ctx = {
+      hubsync,
+      pool,
+      sandbox,
+      conn,
+      sizes,
+      accounts,
+      score: new Map(scores.map((r) => [r.Id, r.Health_Score__c ?? 0])),
+      floor: { handle: floorHandle, accountId: floorAccount.id, value: 50 },
+      seq: 0,
+    };
+    const oneAccount = accounts[SEQUENTIAL_ACCOUNTS] as Account;
+    const repointAccount = accounts[SEQUENTIAL_ACCOUNTS + 1] as Account;
+
+    // Two active demo users for the re-points, hub users (the import made one of each account owner), the
+    // first one not the account's owner now.
+    const { records: users } = await conn.query<{ Email: string }>('SELECT Email FROM User WHERE IsActive = true ORDER BY Email');
+    const { rows: hubUsers } = await pool.query<{ email: string }>('SELECT lower(email) AS email FROM hub_users');
+    const known = new Set(hubUsers.map((u) => u.email));
+    const candidates = users.map((u) => u.Email.toLowerCase()).filter((e) => known.has(e));
+    const { records: owner } = await conn.query<{ Owner: { Email: string } }>(`SELECT Owner.Email FROM Account WHERE Id = '${repointAccount.crmId}'`);
+    const ownerEmail = owner[0]?.Owner.Email.toLowerCase();
+    const pair = candidates.filter((e) => e !== ownerEmail).slice(0, 2);
+    if (pair.length < 2) throw new Error(`need two active Users that are hub users and not the owner of ${repointAccount.crmId}; found ${pair.join(', ') || 'none'}`);
+    const emails = pair as [string, string];
+
+    log(`warming up: one write-back on each of the ${accounts.length} accounts (starting their workflows), ${sizes.warmup} more, ${sizes.warmup} floor iterations, 2 re-points...`);
+    const coldStarts: Timed[] = [];
+    for (const account of accounts) coldStarts.push(await timedWriteBack(ctx, healthScore(ctx, account)));
+    for (let i = 0; i < sizes.warmup; i++) {
+      coldStarts.push(await timedWriteBack(ctx, healthScore(ctx, accounts[i % SEQUENTIAL_ACCOUNTS] as Account)));
+      await floorUpdateOnce(ctx, i);
+      await floorCrmOnce(ctx);
+      await floorUpdateWithStartOnce(ctx, i);
+    }
+    // The worker's first re-point describes User once (its session caches describes).
+    for (const email of [emails[0], emails[1]]) coldStarts.push(await timedWriteBack(ctx, request(ctx, repointAccount, { success_manager: email })));
+    const warmupWrong = coldStarts.map((t, i) => notWritten(t, `warm-up ${i}`)).filter((w): w is string => w !== undefined);
+    const firstOfAccount = latency(coldStarts.slice(0, accounts.length).map((t) => t.ms));
+
+    const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+    log(`phase a: ${sizes.sequential} sequential write-backs, the floor interleaved...`);
+    const { phase: a, floor } = await phaseSequential(ctx);
+    log(`phase b: ${sizes.parallel} concurrent write-backs on ${sizes.parallel} accounts...`);
+    const b = await phaseParallel(ctx);
+    log(`phase c: ${sizes.oneAccount} concurrent write-backs on one account...`);
+    const c = await phaseOneAccount(ctx, oneAccount);
+    log(`phase d: ${sizes.repoints} re-points...`);
+    const d = await phaseRepoint(ctx, repointAccount, emails);
+    const timelines = {
+      a: await updateTimeline(ctx, a, accounts.slice(0, SEQUENTIAL_ACCOUNTS)),
+      b: await updateTimeline(ctx, b, accounts.slice(0, sizes.parallel)),
+      d: await updateTimeline(ctx, d, [repointAccount]),
+    };
+
+    // ------------------------------------------------------------------------------------------ report
+    const [sa, sb, sc, sd] = [a, b, c, d].map(summarize) as [Summary, Summary, Summary, Summary];
+    const fu = latency(floor.update);
+    const fc = latency(floor.crm);
+    const fw = latency(floor.updateWithStart);
+    const floorP50 = fu.p50 + fc.p50;
+    const out: string[] = [];
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    out.push(
+      `Write-back benchmark (Node ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model.trim() ?? '?'}; load average ${loadAtStart} at the start, ${load(os.loadavg())} at the end; ` +
+        `${imported.stats.created} demo accounts imported; PostgreSQL, Temporal dev server, sandbox, hubsync worker, floor worker and this client on this machine)`,
+    );
+    out.push(
+      `\nwarm-up: the first write-back of each of ${accounts.length} accounts (update-with-start starts its workflow): p50 ${ms(firstOfAccount.p50)}, p95 ${ms(firstOfAccount.p95)}, max ${ms(firstOfAccount.max)}` +
+        (warmupWrong.length ? `; NOT WRITTEN: ${warmupWrong.join('; ')}` : ''),
+    );
+    for (const [p, s] of [[a, sa], [b, sb], [c, sc], [d, sd]] as const) out.push(`\n${reportPhase(p, s)}`);
+    for (const [key, p] of [['a', a], ['b', b], ['d', d]] as const) {
+      const t = timelines[key];
+      out.push(`\n  where the time of (${key}) goes\n${table(breakdown(p))}`);
+      out.push(
+        `  (${key}) per update, server timestamps, medians of ${t.updates}: update accepted → activity scheduled ${ms(t.acceptedToScheduled)}, ` +
+          `scheduled → started ${ms(t.scheduledToStarted)}, started → completed ${ms(t.startedToCompleted)}, activity completed → update completed ${ms(t.completedToUpdateDone)}`,
+      );
+    }
+    out.push(
+      `\nfloor (${floor.update.length} iterations, interleaved with (a))\n` +
+        table([
+          ['  ', 'p50', 'p95', 'p99', 'max', 'mean'],
+          ['  (i) empty Workflow Update, running workflow', ...latencyCells(fu)],
+          ['  (ii) jsforce SOQL read + conditional PATCH', ...latencyCells(fc)],
+          ['  info: (i) sent by update-with-start, as writeBack', ...latencyCells(fw)],
+        ]) +
+        `\n  floor p50 = ${ms(fu.p50)} + ${ms(fc.p50)} = ${ms(floorP50)}; (ii) made ${floor.crmRequests.length} CRM calls (${callKinds(floor.crmRequests)})`,
+    );
+    const targetRows = [
+      [`p50(a) ≤ floor p50 + ${FLOOR_SLACK_MS} ms`, `${ms(sa.latency.p50)} vs ${ms(floorP50 + FLOOR_SLACK_MS)} (floor ${ms(floorP50)}; over the floor: ${ms(sa.latency.p50 - floorP50)})`, verdict(sa.latency.p50 <= floorP50 + FLOOR_SLACK_MS)],
+      [`p99(a) ≤ ${TAIL_RATIO} × p50(a)`, `${ms(sa.latency.p99)} vs ${ms(TAIL_RATIO * sa.latency.p50)} (${(sa.latency.p99 / sa.latency.p50).toFixed(2)} ×)`, verdict(sa.latency.p99 <= TAIL_RATIO * sa.latency.p50)],
+      [
+        `CRM calls per plain write-back ≤ ${CALLS_PLAIN}`,
+        `a ${sa.callsPerWriteBack.toFixed(2)}, b ${sb.callsPerWriteBack.toFixed(2)}, c ${sc.callsPerWriteBack.toFixed(2)} (outcomes: ${sa.outcomeCallsPerWriteBack.toFixed(2)}, ${sb.outcomeCallsPerWriteBack.toFixed(2)}, ${sc.outcomeCallsPerWriteBack.toFixed(2)})`,
+        verdict(Math.max(sa.callsPerWriteBack, sb.callsPerWriteBack, sc.callsPerWriteBack) <= CALLS_PLAIN),
+      ],
+      [`CRM calls per re-point with micro-sync ≤ ${CALLS_REPOINT}`, `${sd.callsPerWriteBack.toFixed(2)} (outcomes: ${sd.outcomeCallsPerWriteBack.toFixed(2)})`, verdict(sd.callsPerWriteBack <= CALLS_REPOINT)],
+      ['p50 (b) / (c) / (d)', `${ms(sb.latency.p50)} / ${ms(sc.latency.p50)} / ${ms(sd.latency.p50)} (no target; (c) queues by design)`, 'info'],
+    ];
+    out.push(`\nTargets\n${table(targetRows)}`);
+    process.stdout.write(`${out.join('\n')}\n`);
+
+    const wrongCount = [a, b, c, d].reduce((s, p) => s + p.wrong.length, warmupWrong.length);
+    const failedChecks = [a, b, c, d].flatMap((p) => p.checks).filter((x) => !x.ok).length;
+    if (wrongCount > 0 || failedChecks > 0) {
+      process.stdout.write(`ERROR: ${wrongCount} outcome(s) not written, ${failedChecks} check(s) failed (see above)\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    if (!interrupted) await cleanup.runAll();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${errorText(err)}\n`);
+  process.exitCode = 1;
+});
