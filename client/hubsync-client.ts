@@ -313,9 +313,12 @@ export class HubsyncClient {
    */
   async writeBack(request: WriteBackRequest): Promise<WriteBackOutcome> {
     const requestId = request.requestId ?? randomUUID();
-    const stored = await storedOutcome(this.pool, request, requestId);
-    if (stored) return stored;
-    const plan = await prepareWriteBack(this.pool, request, requestId, Date.now());
+    // Both at once: a request ID that completed returns its outcome even if the request would not pass now.
+    const [stored, prepared] = await Promise.allSettled([storedOutcome(this.pool, request, requestId), prepareWriteBack(this.pool, request, requestId, Date.now())]);
+    if (stored.status === 'rejected') throw stored.reason;
+    if (stored.value) return stored.value;
+    if (prepared.status === 'rejected') throw prepared.reason;
+    const plan = prepared.value;
     const workflowId = makeAccountWriteBackWorkflowId(plan.accountId);
     for (let attempt = 1; ; attempt++) {
       const startWorkflowOperation = new WithStartWorkflowOperation(accountWriteBackWorkflow, {

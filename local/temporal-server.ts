@@ -45,6 +45,12 @@ async function startWithCli(cli: ResolvedCli, opts: DevServerOptions): Promise<T
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) args.push('--search-attribute', `${name}=${type}`);
   // Let the SDK's "continue as new suggested" flag fire early enough in tests and benchmarks alike.
   args.push('--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=10000');
+  // Write-back latency (bench/writeback.ts): let a worker take the activity its workflow task schedules right
+  // away (eager activity execution) instead of through the activity task queue, and let the dev server's one
+  // history shard read its transfer queue more often than 20 times a second (its default, a 50 ms step in
+  // every task dispatch). Both are server settings a production cluster chooses for itself.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  args.push('--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000');
 
   const logFd = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   // Own process group: a Ctrl-C in the terminal reaches hubsync only, which stops the worker first and

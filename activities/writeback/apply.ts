@@ -85,22 +85,37 @@ function retryable(err: unknown): err is HubsyncError {
 export function createWriteBackActivities(deps: WriteBackDeps) {
   const { pool } = deps;
 
-  async function siblingsOf(w: PlannedSourceWrite): Promise<Sibling[]> {
-    const relationship = w.field.reference?.relationship;
-    if (!relationship || w.referenceMode !== 'repoint') return [];
-    const { rows } = await pool.query<{ attribute_id: number; key: string; crm_field: string; value_type: HubFieldType; kind: Sibling['kind'] }>(
-      `SELECT s.attribute_id, d.key, s.crm_field, d.value_type, d.kind FROM attribute_sources s JOIN attribute_definitions d ON d.id = s.attribute_id
-        WHERE s.connection_id = $1 AND lower(s.crm_object) = lower($2) AND lower(s.crm_field) LIKE lower($3) AND s.attribute_id <> $4
-        ORDER BY d.key`,
-      [w.connectionId, w.crmObject, `${relationship}.%`, w.attributeId],
-    );
-    return rows.filter((r) => r.crm_field.split('.').length === 2).map((r) => ({ attributeId: Number(r.attribute_id), key: r.key, crmField: r.crm_field, valueType: r.value_type, kind: r.kind }));
-  }
+  /** Hub value of an attribute or assignment on one source: the CRM value last seen (W13). */
+  const lastSeenSql = (w: PlannedSourceWrite) =>
+    `SELECT crm_value FROM ${w.kind === 'account_assignment' ? 'account_assignments' : 'attribute_values'} WHERE account_id = $1 AND attribute_id = $2 AND connection_id = $3`;
 
   async function hubLastSeen(plan: WriteBackPlan, w: PlannedSourceWrite): Promise<unknown> {
-    const table = w.kind === 'account_assignment' ? 'account_assignments' : 'attribute_values';
-    const { rows } = await pool.query<{ crm_value: unknown }>(`SELECT crm_value FROM ${table} WHERE account_id = $1 AND attribute_id = $2 AND connection_id = $3`, [plan.accountId, w.attributeId, w.connectionId]);
+    const { rows } = await pool.query<{ crm_value: unknown }>(lastSeenSql(w), [plan.accountId, w.attributeId, w.connectionId]);
     return rows[0]?.crm_value ?? null;
+  }
+
+  /**
+   * What one source's write starts from, in one query: its log row if an earlier attempt left one, the CRM
+   * value the hub last saw, and (for a re-point) the other attributes read through the same relationship.
+   */
+  async function sourceState(plan: WriteBackPlan, w: PlannedSourceWrite): Promise<{ previous: LogRow | undefined; lastSeen: unknown; siblings: Sibling[] }> {
+    const relationship = w.field.reference && w.referenceMode === 'repoint' ? w.field.reference.relationship : null;
+    const { rows } = await pool.query<{ previous: LogRow | null; last_seen: { v: unknown } | null; siblings: Array<{ attribute_id: number; key: string; crm_field: string; value_type: HubFieldType; kind: Sibling['kind'] }> | null }>(
+      `SELECT
+         (SELECT row_to_json(l) FROM (SELECT outcome, previous_value, detail FROM write_back_log
+            WHERE request_id = $4 AND attribute_id = $2 AND connection_id = $3) l) AS previous,
+         (SELECT json_build_object('v', crm_value) FROM (${lastSeenSql(w)}) s) AS last_seen,
+         (SELECT json_agg(json_build_object('attribute_id', s.attribute_id, 'key', d.key, 'crm_field', s.crm_field, 'value_type', d.value_type, 'kind', d.kind) ORDER BY d.key)
+            FROM attribute_sources s JOIN attribute_definitions d ON d.id = s.attribute_id
+           WHERE $5::text IS NOT NULL AND s.connection_id = $3 AND lower(s.crm_object) = lower($6) AND lower(s.crm_field) LIKE lower($5::text || '.%')
+             AND s.attribute_id <> $2) AS siblings`,
+      [plan.accountId, w.attributeId, w.connectionId, plan.requestId, relationship, w.crmObject],
+    );
+    const row = rows[0];
+    const siblings = (row?.siblings ?? [])
+      .filter((r) => r.crm_field.split('.').length === 2)
+      .map((r) => ({ attributeId: Number(r.attribute_id), key: r.key, crmField: r.crm_field, valueType: r.value_type, kind: r.kind }));
+    return { previous: row?.previous ?? undefined, lastSeen: row?.last_seen?.v ?? null, siblings };
   }
 
   async function markPending(plan: WriteBackPlan, w: PlannedSourceWrite, version: string | null, before: unknown, lastSeen: unknown): Promise<void> {
@@ -114,22 +129,39 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
     );
   }
 
-  /** The final outcome of one source, with the hub's values brought in line in the same transaction. */
+  /**
+   * The final outcome of one source and, when written or unchanged, the hub's value brought in line: one
+   * statement (the log row and the value together), plus the micro-sync rows in the same transaction.
+   */
   async function finish(plan: WriteBackPlan, w: PlannedSourceWrite, outcome: WriteBackSourceOutcome, microSync: Array<{ sibling: Sibling; value: unknown }>): Promise<WriteBackSourceOutcome> {
+    const hubUpdate =
+      w.kind === 'account_assignment'
+        ? `UPDATE account_assignments SET user_id = $21, crm_value = $9, updated_at = now()`
+        : `UPDATE attribute_values SET value = $9, crm_value = $9, updated_at = now()`;
+    const statement = `
+      WITH hub AS (
+        ${hubUpdate} WHERE account_id = $3 AND attribute_id = $4 AND connection_id = $5 AND $11::text IN ('written', 'unchanged')
+        RETURNING 1
+      )
+      INSERT INTO write_back_log (request_id, origin, account_id, attribute_id, connection_id, crm_object, crm_id, crm_field, requested_value,
+                                  previous_value, outcome, message, requested_at, completed_at, actor, hub_last_seen, value_after, crm_message,
+                                  refreshed, crm_calls, writes_sent, detail)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13 / 1000.0), now(), $14, $15, $16, $17, $18, $19, 0, $20)
+      ON CONFLICT ON CONSTRAINT write_back_log_one_per_source
+      DO UPDATE SET previous_value = EXCLUDED.previous_value, outcome = EXCLUDED.outcome, message = EXCLUDED.message, completed_at = now(),
+                    hub_last_seen = EXCLUDED.hub_last_seen, value_after = EXCLUDED.value_after, crm_message = EXCLUDED.crm_message,
+                    refreshed = EXCLUDED.refreshed, crm_calls = write_back_log.crm_calls + EXCLUDED.crm_calls, detail = EXCLUDED.detail`;
+    const params = [
+      plan.requestId, toDbOrigin(plan.origin), plan.accountId, w.attributeId, w.connectionId, w.crmObject, w.crmId, w.crmField, JSON.stringify(w.value),
+      JSON.stringify(outcome.valueBefore ?? null), outcome.status, outcome.message, plan.acceptedAtMs, plan.actor, JSON.stringify(outcome.hubLastSeen ?? null),
+      JSON.stringify(outcome.valueAfter ?? null), outcome.crmMessage, JSON.stringify(outcome.refreshed), outcome.crmCalls, JSON.stringify(outcome),
+      ...(w.kind === 'account_assignment' ? [w.hubUserId] : []),
+    ];
+    if (microSync.length === 0) {
+      await pool.query(statement, params);
+      return outcome;
+    }
     await withTransaction(pool, async (client) => {
-      if (outcome.status === 'written' || outcome.status === 'unchanged') {
-        if (w.kind === 'account_assignment') {
-          await client.query(
-            `UPDATE account_assignments SET user_id = $4, crm_value = $5, updated_at = now() WHERE account_id = $1 AND attribute_id = $2 AND connection_id = $3`,
-            [plan.accountId, w.attributeId, w.connectionId, w.hubUserId, JSON.stringify(w.value)],
-          );
-        } else {
-          await client.query(
-            `UPDATE attribute_values SET value = $4, crm_value = $4, updated_at = now() WHERE account_id = $1 AND attribute_id = $2 AND connection_id = $3`,
-            [plan.accountId, w.attributeId, w.connectionId, JSON.stringify(w.value)],
-          );
-        }
-      }
       for (const { sibling, value } of microSync) {
         if (sibling.kind === 'account_assignment') {
           const email = typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : null;
@@ -149,21 +181,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
           );
         }
       }
-      await client.query(
-        `INSERT INTO write_back_log (request_id, origin, account_id, attribute_id, connection_id, crm_object, crm_id, crm_field, requested_value,
-                                     previous_value, outcome, message, requested_at, completed_at, actor, hub_last_seen, value_after, crm_message,
-                                     refreshed, crm_calls, writes_sent, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13 / 1000.0), now(), $14, $15, $16, $17, $18, $19, 0, $20)
-         ON CONFLICT ON CONSTRAINT write_back_log_one_per_source
-         DO UPDATE SET previous_value = EXCLUDED.previous_value, outcome = EXCLUDED.outcome, message = EXCLUDED.message, completed_at = now(),
-                       hub_last_seen = EXCLUDED.hub_last_seen, value_after = EXCLUDED.value_after, crm_message = EXCLUDED.crm_message,
-                       refreshed = EXCLUDED.refreshed, crm_calls = write_back_log.crm_calls + EXCLUDED.crm_calls, detail = EXCLUDED.detail`,
-        [
-          plan.requestId, toDbOrigin(plan.origin), plan.accountId, w.attributeId, w.connectionId, w.crmObject, w.crmId, w.crmField, JSON.stringify(w.value),
-          JSON.stringify(outcome.valueBefore ?? null), outcome.status, outcome.message, plan.acceptedAtMs, plan.actor, JSON.stringify(outcome.hubLastSeen ?? null),
-          JSON.stringify(outcome.valueAfter ?? null), outcome.crmMessage, JSON.stringify(outcome.refreshed), outcome.crmCalls, JSON.stringify(outcome),
-        ],
-      );
+      await client.query(statement, params);
     });
     return outcome;
   }
@@ -171,16 +189,10 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
   /** One attribute on one data source, from the first read to the final log row. */
   async function applyOne(plan: WriteBackPlan, w: PlannedSourceWrite, session: CrmSession, deadline: number): Promise<WriteBackSourceOutcome> {
     const started = performance.now();
-    const { rows: logged } = await pool.query<LogRow>(
-      'SELECT outcome, previous_value, detail FROM write_back_log WHERE request_id = $1 AND attribute_id = $2 AND connection_id = $3',
-      [plan.requestId, w.attributeId, w.connectionId],
-    );
-    const previous = logged[0];
+    const { previous, lastSeen, siblings } = await sourceState(plan, w);
     if (previous && previous.outcome !== 'pending' && previous.detail) return previous.detail;
 
     const ref = w.field.reference;
-    const lastSeen = await hubLastSeen(plan, w);
-    const siblings = await siblingsOf(w);
     const versionPath = ref ? `${ref.relationship}.${session.versionField}` : session.versionField;
     const readPaths = [w.crmField, ...(ref ? [ref.lookupField, versionPath] : []), ...siblings.map((s) => s.crmField)];
     const writtenField = !ref ? w.field.field.name : w.referenceMode === 'repoint' ? ref.lookupField : `${ref.targetObject}.${w.field.field.name}`;
@@ -318,12 +330,13 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
   }
 
   /** Every write of one connection, in order, within the budget; a session that cannot open fails them all. */
-  async function applyConnection(plan: WriteBackPlan, writes: PlannedSourceWrite[], deadline: number): Promise<WriteBackSourceOutcome[]> {
+  async function applyConnection(plan: WriteBackPlan, writes: PlannedSourceWrite[], deadline: number, opening: Promise<CrmSession>): Promise<WriteBackSourceOutcome[]> {
     let session: CrmSession | undefined;
     let lastError: HubsyncError | undefined;
     for (let attempt = 1; !session && Date.now() < deadline; attempt++) {
       try {
-        session = await withTimeout(deps.session(writes[0]?.connectionId ?? ''), Math.min(CALL_TIMEOUT_MS, deadline - Date.now()), 'opening the CRM session');
+        const open = attempt === 1 ? opening : deps.session(writes[0]?.connectionId ?? '');
+        session = await withTimeout(open, Math.min(CALL_TIMEOUT_MS, deadline - Date.now()), 'opening the CRM session');
       } catch (err) {
         if (!(err instanceof HubsyncError)) throw err;
         lastError = err;
@@ -352,6 +365,11 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
     /** Applies one write-back plan; the same request ID returns its first outcome and never writes twice (W14). */
     async applyWriteBack(plan: WriteBackPlan): Promise<WriteBackOutcome> {
       const started = Date.now();
+      const byConnection = new Map<string, PlannedSourceWrite[]>();
+      for (const w of plan.writes) byConnection.set(w.connectionId, [...(byConnection.get(w.connectionId) ?? []), w]);
+      // The sessions are looked up while the request's row is written; nothing reaches a CRM before it is.
+      const opening = new Map([...byConnection.keys()].map((id) => [id, deps.session(id)]));
+      for (const open of opening.values()) open.catch(() => undefined);
       // One round trip: the request's row, new or (a retry) the one stored, with its status.
       const { rows } = await pool.query<{ status: string; outcome: WriteBackOutcome | null }>(
         `INSERT INTO write_back_requests (request_id, account_id, origin, actor, force, changes, requested_at)
@@ -364,12 +382,10 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
       if (stored?.status === 'completed' && stored.outcome) return { ...stored.outcome, replayed: true };
 
       const deadline = Math.max(plan.acceptedAtMs + WRITE_BACK_BUDGET_MS, started + RETRY_WINDOW_MS);
-      const byConnection = new Map<string, PlannedSourceWrite[]>();
-      for (const w of plan.writes) byConnection.set(w.connectionId, [...(byConnection.get(w.connectionId) ?? []), w]);
       const ticker = setInterval(heartbeat, 2000);
       let perConnection: WriteBackSourceOutcome[][];
       try {
-        perConnection = await Promise.all([...byConnection.values()].map((writes) => applyConnection(plan, writes, deadline)));
+        perConnection = await Promise.all([...byConnection].map(([id, writes]) => applyConnection(plan, writes, deadline, opening.get(id) as Promise<CrmSession>)));
       } finally {
         clearInterval(ticker);
       }
