@@ -107,8 +107,14 @@ describe('inbound run resilience', () => {
           args: [{ jobId: `${CONNECTION}-tasks`, mode: 'full', callsPerExecution: 1 }],
         });
         const res = (await handle.result()) as JobRunResult;
-        const executions: string[] = [];
-        for await (const w of temporal.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) executions.push(w.status.name);
+        // Visibility is eventually consistent: the closed execution may still be listed as running for a moment.
+        let executions: string[] = [];
+        for (let i = 0; i < 50; i++) {
+          executions = [];
+          for await (const w of temporal.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) executions.push(w.status.name);
+          if (!executions.includes('RUNNING')) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
         return { res, executions };
       },
       { secretBox: () => testSecretBox, pageSize: 2000 },
