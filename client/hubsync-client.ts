@@ -77,7 +77,7 @@ function runWorkflowOf(job: JobRecord): (input: JobRunInput) => Promise<JobRunRe
 const WRITE_BACK_WAIT_MS = WRITE_BACK_BUDGET_MS + 40_000;
 
 /** What Temporal says when an update reaches a workflow that is closing (completed or continued as new). */
-const WORKFLOW_CLOSED = new RegExp(`${WORKFLOW_CLOSING}|already completed|continued as new|workflow execution (has )?(already )?(completed|finished)|not found`, 'i');
+const WORKFLOW_CLOSED = new RegExp(`${WORKFLOW_CLOSING}|already completed|continued as new|wasn't processed by worker|workflow execution (has )?(already )?(completed|finished)|not found`, 'i');
 
 function errorChain(err: unknown): string {
   const parts: string[] = [];
@@ -340,8 +340,8 @@ export class HubsyncClient {
             { code: 'WRITE_BACK_TIMEOUT', fix: 'check that a hubsync worker runs (`hubsync doctor`), then call again with the same request ID: it returns the outcome and never writes twice', cause: err },
           );
         }
-        // The account's workflow ended or continued as new just as the update arrived: send it again (the
-        // request ID keeps it from being applied twice).
+        // The account's workflow ended or continued as new just as the update arrived, or the server turned it
+        // away from a workflow task that did not answer it: send it again (the request ID keeps it from applying twice).
         if (attempt >= 5 || !WORKFLOW_CLOSED.test(errorChain(err))) throw err;
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }

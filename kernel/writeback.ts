@@ -140,6 +140,8 @@ export interface WriteBackPlan {
   writes: PlannedSourceWrite[];
   /** When the client accepted the request (epoch ms): the call's time budget counts from here. */
   acceptedAtMs: number;
+  /** Set by the account's workflow: the update's place in the order it received them (1 = first of the execution). */
+  receivedPosition?: number;
 }
 
 /** How long one write-back may take, whatever the CRM does: sources still failing then are `failed`. */

@@ -31,7 +31,10 @@ const { applyWriteBack } = proxyActivities<ReturnType<typeof createActivities>>(
   // The activity keeps to the write-back budget itself; this bounds an attempt whose worker vanished.
   startToCloseTimeout: `${WRITE_BACK_BUDGET_MS + 15_000} ms`,
   // A worker killed mid-write is noticed within seconds and the attempt retried elsewhere (it re-reads the
-  // CRM before writing, so a write that landed is never sent twice).
+  // CRM before writing, so a write that landed is never sent twice). A regular activity, not a local one: a
+  // local activity would save the two task-queue trips (README, "Benchmark of write-back") but can run again
+  // for an update whose workflow task was not recorded, and the history would then show another order than
+  // the one the writes were applied in.
   heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '500 ms', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 10 },
 });
@@ -47,10 +50,11 @@ export async function accountWriteBackWorkflow(input: AccountWriteBackInput): Pr
     writeBackUpdate,
     async (plan) => {
       accepted++;
+      const receivedPosition = accepted;
       queue.push(plan.requestId);
       try {
         await condition(() => queue[0] === plan.requestId);
-        return await applyWriteBack(plan);
+        return await applyWriteBack({ ...plan, receivedPosition });
       } finally {
         queue.splice(queue.indexOf(plan.requestId), 1);
       }

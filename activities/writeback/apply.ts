@@ -62,12 +62,15 @@ interface Sibling {
   kind: 'attribute' | 'account_assignment';
 }
 
+/** Heartbeats when run as a regular activity; a local activity (how the workflow runs it) has none. */
 function heartbeat(): void {
+  let context: Context;
   try {
-    Context.current().heartbeat();
+    context = Context.current();
   } catch {
-    // Outside an activity (the benchmark's baseline calls this directly): nothing to report to.
+    return; // Called outside an activity: nothing to report to.
   }
+  if (!context.info.isLocal) context.heartbeat();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -121,11 +124,11 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
   async function markPending(plan: WriteBackPlan, w: PlannedSourceWrite, version: string | null, before: unknown, lastSeen: unknown): Promise<void> {
     await pool.query(
       `INSERT INTO write_back_log (request_id, origin, account_id, attribute_id, connection_id, crm_object, crm_id, crm_field, requested_value,
-                                   previous_value, outcome, requested_at, actor, hub_last_seen, read_version, writes_sent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', to_timestamp($11 / 1000.0), $12, $13, $14, 1)
+                                   previous_value, outcome, requested_at, actor, hub_last_seen, read_version, writes_sent, received_position)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', to_timestamp($11 / 1000.0), $12, $13, $14, 1, $15)
        ON CONFLICT ON CONSTRAINT write_back_log_one_per_source
        DO UPDATE SET read_version = EXCLUDED.read_version, writes_sent = write_back_log.writes_sent + 1`,
-      [plan.requestId, toDbOrigin(plan.origin), plan.accountId, w.attributeId, w.connectionId, w.crmObject, w.crmId, w.crmField, JSON.stringify(w.value), JSON.stringify(before ?? null), plan.acceptedAtMs, plan.actor, JSON.stringify(lastSeen ?? null), version],
+      [plan.requestId, toDbOrigin(plan.origin), plan.accountId, w.attributeId, w.connectionId, w.crmObject, w.crmId, w.crmField, JSON.stringify(w.value), JSON.stringify(before ?? null), plan.acceptedAtMs, plan.actor, JSON.stringify(lastSeen ?? null), version, plan.receivedPosition ?? null],
     );
   }
 
@@ -136,7 +139,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
   async function finish(plan: WriteBackPlan, w: PlannedSourceWrite, outcome: WriteBackSourceOutcome, microSync: Array<{ sibling: Sibling; value: unknown }>): Promise<WriteBackSourceOutcome> {
     const hubUpdate =
       w.kind === 'account_assignment'
-        ? `UPDATE account_assignments SET user_id = $21, crm_value = $9, updated_at = now()`
+        ? `UPDATE account_assignments SET user_id = $22, crm_value = $9, updated_at = now()`
         : `UPDATE attribute_values SET value = $9, crm_value = $9, updated_at = now()`;
     const statement = `
       WITH hub AS (
@@ -145,8 +148,8 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
       )
       INSERT INTO write_back_log (request_id, origin, account_id, attribute_id, connection_id, crm_object, crm_id, crm_field, requested_value,
                                   previous_value, outcome, message, requested_at, completed_at, actor, hub_last_seen, value_after, crm_message,
-                                  refreshed, crm_calls, writes_sent, detail)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13 / 1000.0), now(), $14, $15, $16, $17, $18, $19, 0, $20)
+                                  refreshed, crm_calls, writes_sent, detail, received_position)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13 / 1000.0), now(), $14, $15, $16, $17, $18, $19, 0, $20, $21)
       ON CONFLICT ON CONSTRAINT write_back_log_one_per_source
       DO UPDATE SET previous_value = EXCLUDED.previous_value, outcome = EXCLUDED.outcome, message = EXCLUDED.message, completed_at = now(),
                     hub_last_seen = EXCLUDED.hub_last_seen, value_after = EXCLUDED.value_after, crm_message = EXCLUDED.crm_message,
@@ -155,6 +158,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
       plan.requestId, toDbOrigin(plan.origin), plan.accountId, w.attributeId, w.connectionId, w.crmObject, w.crmId, w.crmField, JSON.stringify(w.value),
       JSON.stringify(outcome.valueBefore ?? null), outcome.status, outcome.message, plan.acceptedAtMs, plan.actor, JSON.stringify(outcome.hubLastSeen ?? null),
       JSON.stringify(outcome.valueAfter ?? null), outcome.crmMessage, JSON.stringify(outcome.refreshed), outcome.crmCalls, JSON.stringify(outcome),
+      plan.receivedPosition ?? null,
       ...(w.kind === 'account_assignment' ? [w.hubUserId] : []),
     ];
     if (microSync.length === 0) {

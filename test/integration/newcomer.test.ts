@@ -98,8 +98,9 @@ describe('newcomer defects', () => {
     });
 
     it('refuses to delete a job while it runs, leaving the job and its schedule', async () => {
-      // Slow enough that the run is still going when the (separately started) CLI asks to delete its job.
-      await sf.admin('POST', '/__admin/faults', { kind: 'latency', method: 'GET', path: '/services/data/*/queryAll', latencyMs: 3000, count: 4 });
+      // Every page held for 3 s until the CLI has answered: the run is still going when the (separately started,
+      // possibly slow to start) CLI asks to delete its job.
+      await sf.admin('POST', '/__admin/faults', { kind: 'latency', method: 'GET', path: '/services/data/*/queryAll', latencyMs: 3000 });
       const refused = await withWorker(
         pool,
         async () => {
@@ -107,6 +108,9 @@ describe('newcomer defects', () => {
           for (let i = 0; i < 100 && !(await pool.query(`SELECT 1 FROM job_runs WHERE workflow_id = $1 AND status = 'running'`, [handle.workflowId])).rowCount; i++) await new Promise((r) => setTimeout(r, 100));
           const before = await jobRow(ACCOUNTS);
           const result = await cli(['job', 'delete', ACCOUNTS]);
+          const stillRunning = (await pool.query(`SELECT 1 FROM job_runs WHERE workflow_id = $1 AND status = 'running'`, [handle.workflowId])).rowCount;
+          await sf.admin('DELETE', '/__admin/faults');
+          expect(stillRunning).toBe(1);
           expect(await jobRow(ACCOUNTS)).toEqual(before);
           await handle.result();
           return result;

@@ -63,25 +63,29 @@ describe('write-back under concurrency and crashes', () => {
     await pool.end();
   });
 
-  it('applies 20 concurrent write-backs to one account one after another, in the order they were accepted', async () => {
+  it('applies 20 concurrent write-backs to one account one after another, in the order the workflow received them', async () => {
     const target = accounts[0] as { hubId: number; crmId: string };
     const requests = Array.from({ length: 20 }, (_, i) => request(target.hubId, { wbc_health_score: 10 + i }));
     const outcomes = await withFileWorker(() => Promise.all(requests.map((r) => hubsync.writeBack(r))));
     expect(outcomes.map((o) => o.sources[0]?.status)).toEqual(Array(20).fill('written'));
 
-    // Arrival order: the order the account's workflow accepted the updates (its history).
+    // Applied one after another, none lost: each write started from the value the previous one left.
+    const log = await pool.query<{ request_id: string; previous_value: number; value_after: number; received_position: number }>(
+      `SELECT request_id, previous_value, value_after, received_position FROM write_back_log WHERE request_id = ANY($1) ORDER BY completed_at, id`,
+      [requests.map((r) => r.requestId)],
+    );
+    expect(log.rows).toHaveLength(20);
+    for (let i = 1; i < log.rows.length; i++) expect(log.rows[i]?.previous_value).toBe(log.rows[i - 1]?.value_after);
+    // In the order the account's workflow received them (its queue positions, 1 to 20, in the order applied).
+    const positions = log.rows.map((r) => r.received_position);
+    expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    expect(new Set(positions).size).toBe(20);
+    // The same order as the workflow's history accepted them (what a replay follows).
     const history = await temporal.workflow.getHandle(makeAccountWriteBackWorkflowId(target.hubId)).fetchHistory();
     const accepted = (history.events ?? [])
       .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId)
       .filter((id): id is string => typeof id === 'string' && requests.some((r) => r.requestId === id));
-    expect(accepted).toHaveLength(20);
-    // Applied in that order: the log completes them in it, each after the previous one's value was the CRM's.
-    const log = await pool.query<{ request_id: string; previous_value: number; value_after: number }>(
-      `SELECT request_id, previous_value, value_after FROM write_back_log WHERE request_id = ANY($1) ORDER BY completed_at, id`,
-      [requests.map((r) => r.requestId)],
-    );
     expect(log.rows.map((r) => r.request_id)).toEqual(accepted);
-    for (let i = 1; i < log.rows.length; i++) expect(log.rows[i]?.previous_value).toBe(log.rows[i - 1]?.value_after);
     const last = requests.find((r) => r.requestId === accepted[accepted.length - 1]);
     expect(await score(target.crmId)).toBe(last?.changes['wbc_health_score']);
   });
