@@ -119,6 +119,8 @@ describe('write-back under concurrency and crashes', () => {
       if (pending.rowCount) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    // The PATCH leaves a few milliseconds after its pending row; it is then held 2.5 s by the sandbox.
+    await new Promise((r) => setTimeout(r, 300));
     first.child.kill('SIGKILL');
     await first.exited(10000);
 
