@@ -70,6 +70,14 @@ describe('write-back', () => {
         pool.query('SELECT count(*) FROM write_back_requests'),
       ]).then((results) => results.map((r) => r.rows)),
     );
+  /** Resolves once the write-back's PATCH has left (its pending row is written just before it). */
+  const patchUnderWay = async (requestId: string) => {
+    for (let i = 0; i < 200; i++) {
+      if ((await pool.query(`SELECT 1 FROM write_back_log WHERE request_id = $1 AND outcome = 'pending'`, [requestId])).rowCount) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  };
   const patches = async (fixture: SalesforceFixture) => (await loggedRequests(fixture.admin, 'PATCH', '*')).length;
   const crmCalls = async (fixture: SalesforceFixture) => (await loggedRequests(fixture.admin, '', '/services/data/*')).length;
 
@@ -260,8 +268,9 @@ describe('write-back', () => {
       await sfA.admin('DELETE', '/__admin/requests');
       await sfA.admin('POST', '/__admin/faults', { kind: 'latency', method: 'PATCH', path, latencyMs: 1500, count: 1 });
       const target = shared.a.Tier__c === 'Tier 1' ? 'Tier 2' : 'Tier 1';
-      const pending = hubsync.writeBack(request({ wb_tier: target }, { force: false }));
-      await new Promise((r) => setTimeout(r, 500));
+      const first = request({ wb_tier: target });
+      const pending = hubsync.writeBack(first);
+      await patchUnderWay(first.requestId as string);
       await sfA.admin('POST', '/__admin/clock', { advanceSeconds: 5 });
       await connA.sobject('Account').update({ Id: shared.a.Id, Website: 'https://example.com/edited-by-someone-else' });
       const outcome = await pending;
@@ -275,8 +284,9 @@ describe('write-back', () => {
       await sfA.admin('DELETE', '/__admin/requests');
       await sfA.admin('POST', '/__admin/faults', { kind: 'latency', method: 'PATCH', path, latencyMs: 1500, count: 1 });
       const next = target === 'Tier 1' ? 'Tier 2' : 'Tier 1';
-      const racing = hubsync.writeBack(request({ wb_tier: next }));
-      await new Promise((r) => setTimeout(r, 500));
+      const second = request({ wb_tier: next });
+      const racing = hubsync.writeBack(second);
+      await patchUnderWay(second.requestId as string);
       await sfA.admin('POST', '/__admin/clock', { advanceSeconds: 5 });
       await connA.sobject('Account').update({ Id: shared.a.Id, Tier__c: 'Tier 3' });
       const raced = await racing;
