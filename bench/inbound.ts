@@ -46,7 +46,7 @@
  * history bounded, worker RSS flat in N. Timing never fails the run: the exit code is 1 only if a run (or a
  * floor) did not read and write exactly N tasks or the benchmark itself failed.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
@@ -71,7 +71,8 @@ import { freePort } from '../local/ports';
 import { startThrowawayPostgres, type PostgresEndpoint } from '../local/postgres';
 import { startDevServer } from '../local/temporal-server';
 import type { TemporalEndpoint } from '../workers/temporal';
-import type { BaselineCommand, BaselineDone, BaselineLoaded, BaselineMessage, BaselinePaged, BaselineWritten, SandboxReady } from './inbound-ipc';
+import type { BaselineCommand, BaselineDone, BaselineLoaded, BaselineMessage, BaselinePaged, BaselineWritten } from './inbound-ipc';
+import { Cleanup, askToExit, errorText, nextMessage, startSandboxProcess, track, WorkerProcess, type Sandbox } from './processes';
 
 // ---------------------------------------------------------------------------------------------- targets
 
@@ -107,7 +108,6 @@ const PAGE_SIZE = SALESFORCE_LIMITS.pageSize;
 const CONNECTION_ID = 'bench-sfdc';
 const ACCOUNTS_JOB = 'bench-accounts-inbound';
 const TASKS_JOB = 'bench-tasks-inbound';
-const BIN = path.resolve(__dirname, '..', 'bin', 'hubsync.js');
 
 // ---------------------------------------------------------------------------------------------- helpers
 
@@ -121,7 +121,6 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 /** CPU time per record, in µs (the /proc clock ticks every 10 ms). */
 const usPerRecord = (cpuMs: number, records: number) => `${((cpuMs * 1000) / records).toFixed(0)} µs`;
 const log = (line: string) => process.stderr.write(`[bench:inbound] ${line}\n`);
-const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 
 interface Options {
   sizes: number[];
@@ -151,59 +150,6 @@ function parseArgs(argv: string[]): Options {
     } else throw new Error(`unknown argument ${String(arg)} (see --help)`);
   }
   return { sizes, callsPerExecution };
-}
-
-/** Everything started, stopped in reverse order at the end, on failure and on Ctrl-C. */
-class Cleanup {
-  private tasks: Array<{ name: string; stop: () => Promise<void> }> = [];
-
-  /** Registers a stop function; the returned function stops it now (once). */
-  defer(name: string, stop: () => Promise<void>): () => Promise<void> {
-    const task = { name, stop };
-    this.tasks.push(task);
-    return async () => {
-      const i = this.tasks.indexOf(task);
-      if (i < 0) return;
-      this.tasks.splice(i, 1);
-      await stop();
-    };
-  }
-
-  async runAll(): Promise<void> {
-    for (let task = this.tasks.pop(); task; task = this.tasks.pop()) {
-      try {
-        await task.stop();
-      } catch (err) {
-        log(`stopping ${task.name} failed: ${errorText(err)}`);
-      }
-    }
-  }
-}
-
-/** Child processes still running, killed outright if this process exits any other way. */
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-/** Asks a child started with an IPC channel to exit by message (it then closes what it runs itself). */
-const askToExit = (child: ChildProcess) => (child.connected ? child.send({ cmd: 'exit' }) : child.kill('SIGTERM'));
-
-function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`${what} exited (${String(code)}) before answering`));
-    child.once('exit', onExit);
-    child.once('message', (m) => {
-      child.off('exit', onExit);
-      resolve(m as T);
-    });
-  });
 }
 
 /** Resident set size of a process, from /proc (Linux). */
@@ -284,79 +230,6 @@ class RssSampler {
 }
 
 // ---------------------------------------------------------------------------------------------- the stack
-
-interface Sandbox {
-  pid: number;
-  url: string;
-  credentials: Omit<SandboxReady, 'type' | 'url'>;
-  admin<T>(method: string, urlPath: string, body?: unknown): Promise<T>;
-}
-
-async function startSandboxProcess(cleanup: Cleanup): Promise<Sandbox> {
-  const child = track(
-    fork(path.join(__dirname, 'inbound-sandbox.ts'), [], {
-      execArgv: ['--require', 'tsx/cjs'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
-  );
-  cleanup.defer('the Salesforce sandbox', () => stopChild(child, { ask: askToExit, graceMs: 10000 }));
-  const ready = await nextMessage<SandboxReady>(child, 'the sandbox process');
-  const { url, clientId, clientSecret, refreshToken } = ready;
-  return {
-    pid: child.pid ?? 0,
-    url,
-    credentials: { clientId, clientSecret, refreshToken },
-    admin: async <T>(method: string, urlPath: string, body?: unknown): Promise<T> => {
-      const res = await fetch(new URL(urlPath, url), { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`sandbox ${method} ${urlPath}: HTTP ${res.status} ${text}`);
-      return (text ? JSON.parse(text) : undefined) as T;
-    },
-  };
-}
-
-/** A `hubsync worker` process, as production runs it; its RSS is its own. */
-class WorkerProcess {
-  readonly child: ChildProcess;
-  output = '';
-
-  constructor(env: NodeJS.ProcessEnv) {
-    this.child = track(spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
-    const keep = (d: Buffer) => {
-      this.output = (this.output + d.toString()).slice(-20000);
-    };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
-  }
-
-  get pid(): number {
-    if (this.child.pid === undefined) throw new Error('the worker process did not start');
-    return this.child.pid;
-  }
-
-  async ready(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.output.includes('polls task queue "hubsync"')) {
-      if (this.child.exitCode !== null) throw new Error(`the worker exited (${this.child.exitCode}) before polling:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`the worker did not poll within ${timeoutMs / 1000} s:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
-  /** Rejects when the worker process ends (a run waiting on it would otherwise wait forever). */
-  exited(): Promise<never> {
-    return new Promise((_, reject) => {
-      const fail = () => reject(new Error(`the worker exited (${String(this.child.exitCode ?? this.child.signalCode)}) during the run:\n${this.output}`));
-      if (this.child.exitCode !== null || this.child.signalCode !== null) fail();
-      else this.child.once('exit', fail);
-    });
-  }
-
-  /** SIGTERM: in-flight activities finish, then it exits (the worker's own grace is 30 s). */
-  stop(): Promise<void> {
-    return stopChild(this.child, { graceMs: 40000 });
-  }
-}
 
 /** The baseline process (bench/inbound-baseline.ts). */
 class BaselineProcess {
@@ -1061,16 +934,8 @@ async function main(): Promise<void> {
   clearProxyVariables();
   const opts = parseArgs(process.argv.slice(2));
   const env = loadEnv();
-  const cleanup = new Cleanup();
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${signal}: stopping everything...`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const cleanup = new Cleanup(log);
+  cleanup.onSignals();
 
   try {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubsync-bench-inbound-'));
@@ -1079,7 +944,7 @@ async function main(): Promise<void> {
     const [pgStarted, temporalStarted, sandboxStarted] = await Promise.allSettled([
       freePort().then((port) => startThrowawayPostgres(port)),
       startDevServer({ cacheDir: env.cacheDir, cliPath: env.TEMPORAL_CLI_PATH, log, logFile: path.join(workDir, 'temporal.log') }),
-      startSandboxProcess(cleanup),
+      startSandboxProcess(cleanup, 'none'),
     ]);
     if (pgStarted.status === 'fulfilled') cleanup.defer('PostgreSQL', () => pgStarted.value.stop());
     if (temporalStarted.status === 'fulfilled') cleanup.defer('Temporal', () => temporalStarted.value.stop());
@@ -1130,7 +995,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    if (!interrupted) await cleanup.runAll();
+    if (!cleanup.interrupted) await cleanup.runAll();
   }
 }
 

@@ -28,7 +28,6 @@
  * Timing never fails the run: the exit code is 1 only if an outcome is not `written` (or a check of the
  * written values fails) or the benchmark itself failed.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,8 +48,8 @@ import { startThrowawayPostgres } from '../local/postgres';
 import { stopChild } from '../local/processes';
 import { startDevServer } from '../local/temporal-server';
 import type { LoggedRequest } from '../sandbox/salesforce/request-log';
-import type { SandboxReady } from './inbound-ipc';
 import { FLOOR_TASK_QUEUE, floorStopSignal, floorUpdate, writeBackFloorWorkflow } from './writeback-floor-workflow';
+import { Cleanup, askToExit, errorText, forkTs, nextMessage, startSandboxProcess, WorkerProcess, type Sandbox } from './processes';
 
 // ---------------------------------------------------------------------------------------------- targets
 
@@ -68,7 +67,6 @@ const ACCOUNTS_JOB = 'bench-accounts-inbound';
 const FLOOR_WORKFLOW_ID = 'hubsync-bench-writeback-floor';
 /** Phase (a) goes round robin over this many accounts (each stays well under the 200 updates of one execution). */
 const SEQUENTIAL_ACCOUNTS = 5;
-const BIN = path.resolve(__dirname, '..', 'bin', 'hubsync.js');
 
 interface Sizes {
   sequential: number;
@@ -84,7 +82,6 @@ const QUICK: Sizes = { sequential: 50, parallel: 10, oneAccount: 5, repoints: 10
 // ---------------------------------------------------------------------------------------------- helpers
 
 const log = (line: string) => process.stderr.write(`[bench:writeback] ${line}\n`);
-const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
@@ -104,101 +101,6 @@ function parseArgs(argv: string[]): Sizes {
   return sizes;
 }
 
-/** Everything started, stopped in reverse order at the end, on failure and on Ctrl-C. */
-class Cleanup {
-  private tasks: Array<{ name: string; stop: () => Promise<void> }> = [];
-
-  defer(name: string, stop: () => Promise<void>): void {
-    this.tasks.push({ name, stop });
-  }
-
-  async runAll(): Promise<void> {
-    for (let task = this.tasks.pop(); task; task = this.tasks.pop()) {
-      try {
-        await task.stop();
-      } catch (err) {
-        log(`stopping ${task.name} failed: ${errorText(err)}`);
-      }
-    }
-  }
-}
-
-/** Child processes still running, killed outright if this process exits any other way. */
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-const askToExit = (child: ChildProcess) => (child.connected ? child.send({ cmd: 'exit' }) : child.kill('SIGTERM'));
-
-function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`${what} exited (${String(code)}) before answering`));
-    child.once('exit', onExit);
-    child.once('message', (m) => {
-      child.off('exit', onExit);
-      resolve(m as T);
-    });
-  });
-}
-
-/** A child process started with fork() under tsx, with an IPC channel. */
-function forkTs(file: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return track(fork(path.join(__dirname, file), [], { execArgv: ['--require', 'tsx/cjs'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-}
-
-interface Sandbox {
-  url: string;
-  credentials: Omit<SandboxReady, 'type' | 'url'>;
-  admin<T>(method: string, urlPath: string): Promise<T>;
-}
-
-async function startSandboxProcess(cleanup: Cleanup): Promise<Sandbox> {
-  const child = forkTs('inbound-sandbox.ts', { BENCH_SANDBOX_SEED: 'demo' });
-  cleanup.defer('the Salesforce sandbox', () => stopChild(child, { ask: askToExit, graceMs: 10000 }));
-  const { url, clientId, clientSecret, refreshToken } = await nextMessage<SandboxReady>(child, 'the sandbox process');
-  return {
-    url,
-    credentials: { clientId, clientSecret, refreshToken },
-    admin: async <T>(method: string, urlPath: string): Promise<T> => {
-      const res = await fetch(new URL(urlPath, url), { method });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`sandbox ${method} ${urlPath}: HTTP ${res.status} ${text}`);
-      return (text ? JSON.parse(text) : undefined) as T;
-    },
-  };
-}
-
-/** A `hubsync worker` process, as production runs it. */
-function startWorkerProcess(env: NodeJS.ProcessEnv, cleanup: Cleanup): { ready: Promise<void>; exited: Promise<never> } {
-  const child = track(spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
-  cleanup.defer('the worker', () => stopChild(child, { graceMs: 40000 }));
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + d.toString()).slice(-20000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`the worker exited (${String(code ?? signal)}):\n${output}`))));
-  exited.catch(() => undefined);
-  const ready = (async () => {
-    const deadline = Date.now() + 300000;
-    while (!output.includes('polls task queue "hubsync"')) {
-      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}) before polling:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`the worker did not poll within 300 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
-  return { ready, exited };
-}
-
-/** p-th percentile, nearest rank. */
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
@@ -548,16 +450,8 @@ async function main(): Promise<void> {
   clearProxyVariables();
   const sizes = parseArgs(process.argv.slice(2));
   const env = loadEnv();
-  const cleanup = new Cleanup();
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${signal}: stopping everything...`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const cleanup = new Cleanup(log);
+  cleanup.onSignals();
 
   try {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubsync-bench-writeback-'));
@@ -566,7 +460,7 @@ async function main(): Promise<void> {
     const [pgStarted, temporalStarted, sandboxStarted] = await Promise.allSettled([
       freePort().then((port) => startThrowawayPostgres(port)),
       startDevServer({ cacheDir: env.cacheDir, cliPath: env.TEMPORAL_CLI_PATH, log, logFile: path.join(workDir, 'temporal.log') }),
-      startSandboxProcess(cleanup),
+      startSandboxProcess(cleanup, 'demo'),
     ]);
     if (pgStarted.status === 'fulfilled') cleanup.defer('PostgreSQL', () => pgStarted.value.stop());
     if (temporalStarted.status === 'fulfilled') cleanup.defer('Temporal', () => temporalStarted.value.stop());
@@ -585,20 +479,20 @@ async function main(): Promise<void> {
     await createValidatedJob(pool, box, { id: ACCOUNTS_JOB, connectionId: CONNECTION_ID, config: configFromTemplate('accounts-inbound') });
 
     log('starting the hubsync worker (it bundles the workflows) and the floor worker...');
-    const worker = startWorkerProcess(
-      { TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl, HUBSYNC_SECRET_KEY: secretKey, HUBSYNC_HOME: path.join(workDir, 'hubsync-home'), HUBSYNC_LOG_LEVEL: 'warn' },
-      cleanup,
-    );
+    const worker = new WorkerProcess({ TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl, HUBSYNC_SECRET_KEY: secretKey, HUBSYNC_HOME: path.join(workDir, 'hubsync-home'), HUBSYNC_LOG_LEVEL: 'warn' });
+    cleanup.defer('the worker', () => worker.stop());
+    const workerExited = worker.exited();
+    workerExited.catch(() => undefined);
     const floorWorker = forkTs('writeback-floor-worker.ts', { TEMPORAL_ADDRESS: temporal.address });
     cleanup.defer('the floor worker', () => stopChild(floorWorker, { ask: askToExit, graceMs: 20000 }));
-    await Promise.all([worker.ready, nextMessage<{ type: string }>(floorWorker, 'the floor worker')]);
+    await Promise.all([worker.ready(300000), nextMessage<{ type: string }>(floorWorker, 'the floor worker')]);
 
     const hubsync = await HubsyncClient.connect({ temporalAddress: temporal.address, databaseUrl, secretBox: () => box });
     cleanup.defer('the hubsync client', () => hubsync.close());
     const temporalClient: Client = hubsync.temporal;
 
     log('importing the demo accounts (one accounts-inbound run) and switching write-back on...');
-    const imported = await Promise.race([hubsync.runJob(ACCOUNTS_JOB, 'full'), worker.exited]);
+    const imported = await Promise.race([hubsync.runJob(ACCOUNTS_JOB, 'full'), workerExited]);
     await hubsync.setAttributeWriteBack('health_score', { on: true });
     await hubsync.setAttributeWriteBack('success_manager', { on: true });
     const { rows: links } = await pool.query<{ hub_id: string; crm_id: string }>(`SELECT hub_id, crm_id FROM record_links WHERE connection_id = $1 AND hub_type = 'account' ORDER BY crm_id`, [CONNECTION_ID]);
@@ -726,7 +620,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    if (!interrupted) await cleanup.runAll();
+    if (!cleanup.interrupted) await cleanup.runAll();
   }
 }
 

@@ -1,0 +1,156 @@
+/**
+ * The process plumbing the benchmarks share (bench/inbound.ts, bench/writeback.ts): a cleanup list run in
+ * reverse order (at the end, on failure, on Ctrl-C), child processes tracked and killed if the benchmark dies,
+ * the Salesforce sandbox in a child process of its own (bench/inbound-sandbox.ts), and a real `hubsync worker`
+ * process.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { stopChild } from '../local/processes';
+import type { SandboxReady } from './inbound-ipc';
+
+const BIN = path.resolve(__dirname, '..', 'bin', 'hubsync.js');
+
+export const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+/** Everything started, stopped in reverse order at the end, on failure and on Ctrl-C. */
+export class Cleanup {
+  private tasks: Array<{ name: string; stop: () => Promise<void> }> = [];
+  /** A signal started the cleanup: the benchmark's own `finally` leaves it to that. */
+  interrupted = false;
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  /** Registers a stop function; the returned function stops it now (once). */
+  defer(name: string, stop: () => Promise<void>): () => Promise<void> {
+    const task = { name, stop };
+    this.tasks.push(task);
+    return async () => {
+      const i = this.tasks.indexOf(task);
+      if (i < 0) return;
+      this.tasks.splice(i, 1);
+      await stop();
+    };
+  }
+
+  async runAll(): Promise<void> {
+    for (let task = this.tasks.pop(); task; task = this.tasks.pop()) {
+      try {
+        await task.stop();
+      } catch (err) {
+        this.log(`stopping ${task.name} failed: ${errorText(err)}`);
+      }
+    }
+  }
+
+  /** On the first SIGINT or SIGTERM: everything stopped, then exit 130. */
+  onSignals(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.interrupted) return;
+      this.interrupted = true;
+      this.log(`${signal}: stopping everything...`);
+      void this.runAll().finally(() => process.exit(130));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+}
+
+/** Child processes still running, killed outright if this process exits any other way. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Asks a child started with an IPC channel to exit by message (it then closes what it runs itself). */
+export const askToExit = (child: ChildProcess) => (child.connected ? child.send({ cmd: 'exit' }) : child.kill('SIGTERM'));
+
+export function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`${what} exited (${String(code)}) before answering`));
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      resolve(m as T);
+    });
+  });
+}
+
+/** A bench/ TypeScript file as a child process under tsx, with an IPC channel. */
+export function forkTs(file: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return track(fork(path.join(__dirname, file), [], { execArgv: ['--require', 'tsx/cjs'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+}
+
+export interface Sandbox {
+  pid: number;
+  url: string;
+  credentials: Omit<SandboxReady, 'type' | 'url'>;
+  admin<T>(method: string, urlPath: string, body?: unknown): Promise<T>;
+}
+
+/** The Salesforce sandbox on its own event loop (bench/inbound-sandbox.ts), empty or seeded with the demo org. */
+export async function startSandboxProcess(cleanup: Cleanup, seed: 'none' | 'demo'): Promise<Sandbox> {
+  const child = forkTs('inbound-sandbox.ts', { BENCH_SANDBOX_SEED: seed });
+  cleanup.defer('the Salesforce sandbox', () => stopChild(child, { ask: askToExit, graceMs: 10000 }));
+  const { url, clientId, clientSecret, refreshToken } = await nextMessage<SandboxReady>(child, 'the sandbox process');
+  return {
+    pid: child.pid ?? 0,
+    url,
+    credentials: { clientId, clientSecret, refreshToken },
+    admin: async <T>(method: string, urlPath: string, body?: unknown): Promise<T> => {
+      const res = await fetch(new URL(urlPath, url), { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`sandbox ${method} ${urlPath}: HTTP ${res.status} ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+  };
+}
+
+/** A `hubsync worker` process, as production runs it; its RSS is its own. */
+export class WorkerProcess {
+  readonly child: ChildProcess;
+  output = '';
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.child = track(spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const keep = (d: Buffer) => {
+      this.output = (this.output + d.toString()).slice(-20000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('the worker process did not start');
+    return this.child.pid;
+  }
+
+  async ready(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.output.includes('polls task queue "hubsync"')) {
+      if (this.child.exitCode !== null) throw new Error(`the worker exited (${this.child.exitCode}) before polling:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`the worker did not poll within ${timeoutMs / 1000} s:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Rejects when the worker process ends (a run waiting on it would otherwise wait forever). */
+  exited(): Promise<never> {
+    return new Promise((_, reject) => {
+      const fail = () => reject(new Error(`the worker exited (${String(this.child.exitCode ?? this.child.signalCode)}) during the run:\n${this.output}`));
+      if (this.child.exitCode !== null || this.child.signalCode !== null) fail();
+      else this.child.once('exit', fail);
+    });
+  }
+
+  /** SIGTERM: in-flight activities finish, then it exits (the worker's own grace is 30 s). */
+  stop(): Promise<void> {
+    return stopChild(this.child, { graceMs: 40000 });
+  }
+}
