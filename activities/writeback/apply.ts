@@ -60,17 +60,36 @@ interface Sibling {
   crmField: string;
   valueType: HubFieldType;
   kind: 'attribute' | 'account_assignment';
+  /** Its value in the hub (for this account and connection) before the write-back. */
+  hubValue: unknown;
 }
 
-/** Heartbeats when run as a regular activity; a local activity (how the workflow runs it) has none. */
-function heartbeat(): void {
-  let context: Context;
-  try {
-    context = Context.current();
-  } catch {
-    return; // Called outside an activity: nothing to report to.
-  }
-  if (!context.info.isLocal) context.heartbeat();
+/** Tells Temporal the attempt is alive: a worker that stops heartbeating is presumed dead within seconds. */
+const heartbeat = () => Context.current().heartbeat();
+
+/** Exponential backoff from 250 ms (or the CRM's own hint), never past the deadline. */
+const backoffMs = (attempt: number, deadline: number, retryAfterMs?: number) => Math.min(retryAfterMs ?? 250 * 2 ** Math.min(attempt - 1, 4), Math.max(0, deadline - Date.now()));
+
+/** An outcome for one source with nothing known yet beyond the source itself. */
+function sourceOutcome(w: PlannedSourceWrite, status: WriteBackStatus): WriteBackSourceOutcome {
+  return {
+    attribute: w.attribute,
+    connectionId: w.connectionId,
+    crmObject: w.crmObject,
+    crmId: w.crmId,
+    crmField: w.crmField,
+    writtenField: null,
+    referenceMode: w.field.reference ? w.referenceMode : null,
+    status,
+    valueBefore: null,
+    valueAfter: null,
+    hubLastSeen: null,
+    message: null,
+    crmMessage: null,
+    refreshed: [],
+    crmCalls: 0,
+    durationMs: 0,
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -99,17 +118,26 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
 
   /**
    * What one source's write starts from, in one query: its log row if an earlier attempt left one, the CRM
-   * value the hub last saw, and (for a re-point) the other attributes read through the same relationship.
+   * value the hub last saw, and (for a re-point) the other attributes read through the same relationship,
+   * with their hub values.
    */
   async function sourceState(plan: WriteBackPlan, w: PlannedSourceWrite): Promise<{ previous: LogRow | undefined; lastSeen: unknown; siblings: Sibling[] }> {
     const relationship = w.field.reference && w.referenceMode === 'repoint' ? w.field.reference.relationship : null;
-    const { rows } = await pool.query<{ previous: LogRow | null; last_seen: { v: unknown } | null; siblings: Array<{ attribute_id: number; key: string; crm_field: string; value_type: HubFieldType; kind: Sibling['kind'] }> | null }>(
+    const { rows } = await pool.query<{
+      previous: LogRow | null;
+      last_seen: { v: unknown } | null;
+      siblings: Array<{ attribute_id: number; key: string; crm_field: string; value_type: HubFieldType; kind: Sibling['kind']; hub_value: unknown }> | null;
+    }>(
       `SELECT
          (SELECT row_to_json(l) FROM (SELECT outcome, previous_value, detail FROM write_back_log
             WHERE request_id = $4 AND attribute_id = $2 AND connection_id = $3) l) AS previous,
          (SELECT json_build_object('v', crm_value) FROM (${lastSeenSql(w)}) s) AS last_seen,
-         (SELECT json_agg(json_build_object('attribute_id', s.attribute_id, 'key', d.key, 'crm_field', s.crm_field, 'value_type', d.value_type, 'kind', d.kind) ORDER BY d.key)
+         (SELECT json_agg(json_build_object('attribute_id', s.attribute_id, 'key', d.key, 'crm_field', s.crm_field, 'value_type', d.value_type, 'kind', d.kind,
+                                            'hub_value', coalesce(v.value, to_jsonb(u.email))) ORDER BY d.key)
             FROM attribute_sources s JOIN attribute_definitions d ON d.id = s.attribute_id
+            LEFT JOIN attribute_values v ON v.attribute_id = s.attribute_id AND v.account_id = $1 AND v.connection_id = $3
+            LEFT JOIN account_assignments a ON a.attribute_id = s.attribute_id AND a.account_id = $1 AND a.connection_id = $3
+            LEFT JOIN hub_users u ON u.id = a.user_id
            WHERE $5::text IS NOT NULL AND s.connection_id = $3 AND lower(s.crm_object) = lower($6) AND lower(s.crm_field) LIKE lower($5::text || '.%')
              AND s.attribute_id <> $2) AS siblings`,
       [plan.accountId, w.attributeId, w.connectionId, plan.requestId, relationship, w.crmObject],
@@ -117,7 +145,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
     const row = rows[0];
     const siblings = (row?.siblings ?? [])
       .filter((r) => r.crm_field.split('.').length === 2)
-      .map((r) => ({ attributeId: Number(r.attribute_id), key: r.key, crmField: r.crm_field, valueType: r.value_type, kind: r.kind }));
+      .map((r) => ({ attributeId: Number(r.attribute_id), key: r.key, crmField: r.crm_field, valueType: r.value_type, kind: r.kind, hubValue: r.hub_value ?? null }));
     return { previous: row?.previous ?? undefined, lastSeen: row?.last_seen?.v ?? null, siblings };
   }
 
@@ -209,20 +237,10 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
     let lastError: HubsyncError | undefined;
 
     const result = (status: WriteBackStatus, extra: Partial<WriteBackSourceOutcome>): WriteBackSourceOutcome => ({
-      attribute: w.attribute,
-      connectionId: w.connectionId,
-      crmObject: w.crmObject,
-      crmId: w.crmId,
-      crmField: w.crmField,
+      ...sourceOutcome(w, status),
       writtenField: status === 'written' ? writtenField : null,
-      referenceMode: ref ? w.referenceMode : null,
-      status,
       valueBefore: before ?? null,
-      valueAfter: null,
       hubLastSeen: lastSeen,
-      message: null,
-      crmMessage: null,
-      refreshed: [],
       crmCalls: calls,
       durationMs: Math.round(performance.now() - started),
       ...extra,
@@ -234,7 +252,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
     };
     const refreshFrom = (fields: Record<string, unknown>): { refreshed: MicroSyncRefresh[]; values: Array<{ sibling: Sibling; value: unknown }> } => {
       const values = siblings.map((sibling) => ({ sibling, value: toHubValue(readPath(fields, sibling.crmField), sibling.valueType) ?? null }));
-      return { values, refreshed: values.map(({ sibling, value }) => ({ attribute: sibling.key, crmField: sibling.crmField, before: null, after: value })) };
+      return { values, refreshed: values.map(({ sibling, value }) => ({ attribute: sibling.key, crmField: sibling.crmField, before: sibling.hubValue, after: value })) };
     };
 
     for (;;) {
@@ -254,7 +272,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
           if (!sent) return finish(plan, w, result('unchanged', { valueAfter: current, message: 'the CRM holds this value already; nothing was sent' }), []);
           // Our write landed (perhaps before a crash, or its answer was lost): this read is the state after it.
           const sync = refreshFrom(read.fields);
-          return finish(plan, w, result('written', { valueAfter: current, refreshed: await withBefore(plan, w, sync.refreshed) }), sync.values);
+          return finish(plan, w, result('written', { valueAfter: current, refreshed: sync.refreshed }), sync.values);
         }
         if (!plan.force && !sameValue(w.field.field, current, lastSeen)) {
           return finish(plan, w, result('stale', {
@@ -301,7 +319,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
           // Micro-sync (W11): the relationship now points elsewhere; read its fields as the CRM has them now.
           const after = await call(`reading back ${w.crmObject} ${w.crmId}`, () => session.readForWrite(w.crmObject, w.crmId, readPaths));
           const sync = refreshFrom(after?.fields ?? {});
-          return finish(plan, w, result('written', { valueAfter: after ? readPath(after.fields, w.crmField) : w.crmValue, refreshed: await withBefore(plan, w, sync.refreshed) }), sync.values);
+          return finish(plan, w, result('written', { valueAfter: after ? readPath(after.fields, w.crmField) : w.crmValue, refreshed: sync.refreshed }), sync.values);
         }
         return finish(plan, w, result('written', { valueAfter: w.crmValue }), []);
       } catch (err) {
@@ -312,25 +330,9 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
           throw err;
         }
         lastError = err;
-        const backoff = Math.min(err.retryAfterMs ?? 250 * 2 ** Math.min(attempt - 1, 4), Math.max(0, deadline - Date.now()));
-        await sleep(backoff);
+        await sleep(backoffMs(attempt, deadline, err.retryAfterMs));
       }
     }
-  }
-
-  /** Micro-sync refreshes with the hub's values before them. */
-  async function withBefore(plan: WriteBackPlan, w: PlannedSourceWrite, refreshed: MicroSyncRefresh[]): Promise<MicroSyncRefresh[]> {
-    if (refreshed.length === 0) return refreshed;
-    const { rows } = await pool.query<{ key: string; value: unknown }>(
-      `SELECT d.key, coalesce(v.value, to_jsonb(u.email)) AS value FROM attribute_definitions d
-         LEFT JOIN attribute_values v ON v.attribute_id = d.id AND v.account_id = $1 AND v.connection_id = $2
-         LEFT JOIN account_assignments a ON a.attribute_id = d.id AND a.account_id = $1 AND a.connection_id = $2
-         LEFT JOIN hub_users u ON u.id = a.user_id
-        WHERE d.key = ANY($3)`,
-      [plan.accountId, w.connectionId, refreshed.map((r) => r.attribute)],
-    );
-    const before = new Map(rows.map((r) => [r.key, r.value ?? null]));
-    return refreshed.map((r) => ({ ...r, before: before.get(r.attribute) ?? null }));
   }
 
   /** Every write of one connection, in order, within the budget; a session that cannot open fails them all. */
@@ -345,7 +347,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
         if (!(err instanceof HubsyncError)) throw err;
         lastError = err;
         if (!retryable(err)) break;
-        await sleep(Math.min(250 * 2 ** Math.min(attempt - 1, 4), Math.max(0, deadline - Date.now())));
+        await sleep(backoffMs(attempt, deadline, err.retryAfterMs));
       }
     }
     const outcomes: WriteBackSourceOutcome[] = [];
@@ -355,10 +357,10 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
         continue;
       }
       const failed: WriteBackSourceOutcome = {
-        attribute: w.attribute, connectionId: w.connectionId, crmObject: w.crmObject, crmId: w.crmId, crmField: w.crmField, writtenField: null,
-        referenceMode: w.field.reference ? w.referenceMode : null, status: 'failed', valueBefore: null, valueAfter: null, hubLastSeen: await hubLastSeen(plan, w),
+        ...sourceOutcome(w, 'failed'),
+        hubLastSeen: await hubLastSeen(plan, w),
         message: `could not connect to the CRM of '${w.connectionId}'${lastError ? `: ${lastError.message}` : ''}${lastError?.fix ? ` (${lastError.fix})` : ''}`,
-        crmMessage: lastError?.code ?? null, refreshed: [], crmCalls: 0, durationMs: 0,
+        crmMessage: lastError?.code ?? null,
       };
       outcomes.push(await finish(plan, w, failed, []));
     }
