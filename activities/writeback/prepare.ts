@@ -4,6 +4,7 @@
  * source's stored describe. Every problem is collected; any one refuses the request and nothing is written.
  * What passes becomes the plan the account's workflow applies.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { ConfigurationError, ConflictError } from '../../kernel/errors';
 import {
   BULK_ORIGINS,
@@ -232,7 +233,8 @@ export async function storedOutcome(pool: Pool, request: WriteBackRequest, reque
   );
   const row = rows[0];
   if (!row) return undefined;
-  if (JSON.stringify(row.changes) !== JSON.stringify(request.changes)) {
+  // Compared as values: the stored jsonb does not keep the request's key order.
+  if (!isDeepStrictEqual(row.changes, request.changes)) {
     throw new ConflictError(`Request ID '${requestId}' was used already for other changes (${JSON.stringify(row.changes)}); a request ID names one write-back.`, {
       fix: 'send a new request ID for a new change (or none: one is generated)',
     });

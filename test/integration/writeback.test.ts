@@ -367,6 +367,12 @@ describe('write-back', () => {
       expect((await patches(sfA)) - before).toBe(1);
       await expect(hubsync.writeBack({ ...req, changes: { wb_tier: 'Tier 3' } })).rejects.toThrow(/was used already for other changes/);
       shared.a.Tier__c = target;
+      // Several changes: a retry is the same request whatever order the store keeps their keys in.
+      const two = request({ wb_health_score: 55, wb_tier: target === 'Tier 1' ? 'Tier 2' : 'Tier 1' });
+      const firstOfTwo = await hubsync.writeBack(two);
+      expect(await hubsync.writeBack(two)).toEqual({ ...firstOfTwo, replayed: true });
+      shared.a.Tier__c = two.changes['wb_tier'] as string;
+      shared.b.Tier__c = shared.a.Tier__c;
     });
 
     it('retries a 503 and UNABLE_TO_LOCK_ROW on the PATCH inside the call, writing once', async () => {
