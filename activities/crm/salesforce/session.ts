@@ -169,8 +169,7 @@ export class SalesforceSession implements CrmSession {
   readonly versionField = 'LastModifiedDate';
 
   async readForWrite(object: string, id: string, paths: string[]): Promise<CrmVersionedRecord | undefined> {
-    const fields = selectFields(paths);
-    const answer = await this.query(`SELECT ${fields.join(', ')} FROM ${object} WHERE Id = ${soqlString(id)}`, { scanAll: false }, `reading ${object} ${id}`);
+    const answer = await this.query(byIdsSoql({ object, paths }, [id]), { scanAll: false }, `reading ${object} ${id}`);
     const [record] = parseRecords(answer, `reading ${object} ${id}`);
     if (!record) return undefined;
     return { id: record.id, version: toIsoDateTime(record.fields['LastModifiedDate']), fields: record.fields };
