@@ -1,10 +1,10 @@
 // Real-time write-back to Salesforce, end to end (W1-W9, W11-W14, P4): real Temporal dev server, PostgreSQL,
 // two Salesforce sandboxes over HTTP with jsforce, the typed client and the CLI.
 import { Connection as SfConnection } from 'jsforce';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { HubsyncClient } from '../../client/hubsync-client';
 import { WriteBackRefusedError } from '../../client';
-import type { WriteBackOutcome, WriteBackRequest } from '../../kernel/writeback';
+import { makeAccountWriteBackWorkflowId, type WriteBackOutcome, type WriteBackRequest } from '../../kernel/writeback';
 import { runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
 import { fileTaskQueue, testPool, testStack } from '../support/test-env';
@@ -205,6 +205,9 @@ describe('write-back', () => {
       const lonely = (await pool.query<{ id: string }>(`INSERT INTO accounts (name) VALUES ('No CRM source') RETURNING id`)).rows[0]?.id as string;
       const before = await snapshot();
       const callsBefore = [await crmCalls(sfA), await crmCalls(sfB)];
+      // Nothing reaches Temporal either: the account's workflow gets no event, and none starts for another account.
+      const historyLength = async () => (await hubsync.temporal.workflow.getHandle(makeAccountWriteBackWorkflowId(shared.hubId)).describe()).historyLength;
+      const historyBefore = await historyLength();
       const cases: Array<[WriteBackRequest, RegExp]> = [
         [request({ wb_tier: 'Tier 9' }), /'Tier 9' is not a value of the restricted picklist Tier__c; allowed: Tier 1, Tier 2, Tier 3/],
         [request({ wb_products: ['Analytics', 'Telepathy'] }), /'Telepathy' is not a value of the restricted picklist Products__c/],
@@ -228,6 +231,8 @@ describe('write-back', () => {
       await expect(hubsync.writeBack(request({ wb_tier: 'Tier 9', wb_health_score: 'high' }))).rejects.toThrow(/Tier 9[\s\S]*high/);
       expect(await snapshot()).toBe(before);
       expect([await crmCalls(sfA), await crmCalls(sfB)]).toEqual(callsBefore);
+      expect(await historyLength()).toBe(historyBefore);
+      await expect(hubsync.temporal.workflow.getHandle(makeAccountWriteBackWorkflowId(Number(lonely))).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     });
 
     it('addresses the account as connection:crmId too, and records the origin (W4)', async () => {
