@@ -8,6 +8,7 @@ import { sessionCache } from './sessions';
 import type { SecretBox } from './hub/secrets';
 import type { Pool } from './hub/store';
 import { createInboundRunActivities } from './jobs/inbound-run';
+import { createOutboundRunActivities } from './jobs/outbound-run';
 import { createRunActivities } from './jobs/run';
 import { createWriteBackActivities } from './writeback/apply';
 
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRunActivities({ pool: deps.pool, session }),
     ...createWriteBackActivities({ pool: deps.pool, session }),
     ...createInboundRunActivities({ pool: deps.pool, session, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) }),
+    ...createOutboundRunActivities({ pool: deps.pool, session, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) }),
     /** Writes (idempotently: upsert by probe ID) the probe row and returns what the database recorded. */
     async recordProbe(input: ProbeInput): Promise<ProbeResult> {
       const identity = Context.current().info.taskQueue + '@' + (process.env['HOSTNAME'] ?? 'local') + ':' + process.pid;

@@ -8,6 +8,7 @@ import { ConfigurationError } from '../kernel/errors';
 import { describeFailure } from './format';
 import { registerConnectionCommands } from './commands/connection';
 import { doctorCommand } from './commands/doctor';
+import { registerHubCommands } from './commands/hub';
 import { registerJobCommands } from './commands/job';
 import { registerSandboxCommands } from './commands/sandbox';
 import { startCommand } from './commands/start';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
     });
 
   registerConnectionCommands(program);
+  registerHubCommands(program);
   registerJobCommands(program);
   registerSandboxCommands(program);
   registerTemporalCommand(program);

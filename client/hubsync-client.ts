@@ -1,8 +1,8 @@
 /**
  * HubsyncClient: the one typed door to hubsync for service code and the CLI (P4). It holds one Temporal
  * client and one hub store pool, and starts every workflow by its function (never by a string) with the
- * definitions from kernel/. Runs, schedules (P2), run history (T24), write-back (W6, P4) and the health probe
- * live here.
+ * definitions from kernel/. Runs, schedules (P2), run history (T24), write-back (W6, P4), the hub's own records
+ * (tasks, touchpoints, campaign touches) and the health probe live here.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -27,19 +27,21 @@ import type { SecretBox } from '../activities/hub/secrets';
 import { enableValidatedJob } from '../activities/jobs/configure';
 import { alreadyRunning, listRuns, liveRun, type RunRecord } from '../activities/hub/runs';
 import { createPool, type Pool } from '../activities/hub/store';
+import { createHubRecord, deleteHubRecord, getHubRecord, listHubRecords, updateHubRecord, type HubRecordEntity, type HubRecordInputs, type HubRecordListOptions, type HubRecordPatch, type HubRecords } from '../activities/hub/records';
 import type { CrmSession } from '../activities/crm/connector';
 import { openSession } from '../activities/sessions';
 import { prepareWriteBack, storedOutcome } from '../activities/writeback/prepare';
 import { listAttributes, setWriteBack, type AttributeInfo, type WriteBackSwitch } from '../activities/writeback/settings';
 import { makeAccountWriteBackWorkflowId, WORKFLOW_CLOSING, WRITE_BACK_BUDGET_MS, type WriteBackOutcome, type WriteBackRequest } from '../kernel/writeback';
-import { accountWriteBackWorkflow, inboundJobWorkflow, probeWorkflow } from '../workflows';
+import { accountWriteBackWorkflow, inboundJobWorkflow, outboundJobWorkflow, probeWorkflow } from '../workflows';
 import { writeBackUpdate } from '../workflows/writeback';
 import { progressQuery } from '../workflows/job-run';
 import { parseCron, parseEvery } from './input';
 
-/** The workflow that runs a job of each direction; a direction without one cannot run yet. */
-const RUN_WORKFLOWS: Partial<Record<Direction, (input: JobRunInput) => Promise<JobRunResult>>> = {
+/** The workflow that runs a job of each direction. */
+const RUN_WORKFLOWS: Record<Direction, (input: JobRunInput) => Promise<JobRunResult>> = {
   inbound: inboundJobWorkflow,
+  outbound: outboundJobWorkflow,
 };
 
 export type JobRunHandle = WorkflowHandle<(input: JobRunInput) => Promise<JobRunResult>>;
@@ -68,9 +70,7 @@ function specOf(request: ScheduleRequest): ScheduleSpec {
 }
 
 function runWorkflowOf(job: JobRecord): (input: JobRunInput) => Promise<JobRunResult> {
-  const workflow = RUN_WORKFLOWS[JOB_KIND_INFO[job.kind].direction];
-  if (!workflow) throw new ConfigurationError(`Job '${job.id}' is a ${job.kind} job; running outbound jobs is not available in this version of hubsync (inbound jobs are).`);
-  return workflow;
+  return RUN_WORKFLOWS[JOB_KIND_INFO[job.kind].direction];
 }
 
 /** How long writeBack waits for a worker: the CRM budget, plus time for another worker to take over a crashed attempt. */
@@ -129,10 +129,8 @@ export class HubsyncClient {
     const current = await getJob(this.pool, jobId);
     const request = opts.schedule ?? current.config.schedule ?? DEFAULT_SCHEDULE;
     specOf(request);
-    const runnable = RUN_WORKFLOWS[JOB_KIND_INFO[current.kind].direction] !== undefined;
     const wasEnabled = current.enabled;
     const { job } = await enableValidatedJob(this.pool, this.secretBox(), jobId);
-    if (!runnable) return { job, schedule: undefined, run: undefined };
     try {
       await this.schedule(jobId, request);
       await this.resumeSchedule(jobId, 'enabled with hubsync job enable');
@@ -346,6 +344,36 @@ export class HubsyncClient {
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }
     }
+  }
+
+  // ----------------------------------------------------------------------------------------- hub records
+
+  /**
+   * Hub tasks, touchpoints and campaign touches, written as the hub's own application writes them; outbound
+   * jobs (T3, T5, T6) find the changes through the database's triggers. Input is checked first: a refusal
+   * (HubRecordRefusedError) lists every problem and writes nothing.
+   */
+  createHubRecord<E extends HubRecordEntity>(entity: E, input: HubRecordInputs[E]): Promise<HubRecords[E]> {
+    return createHubRecord(this.pool, entity, input);
+  }
+
+  /** Changes only the fields given; `null` clears one. Touchpoint participants given replace the stored ones (T23). */
+  updateHubRecord<E extends HubRecordEntity>(entity: E, id: number, patch: HubRecordPatch<E>): Promise<HubRecords[E]> {
+    return updateHubRecord(this.pool, entity, id, patch);
+  }
+
+  /** Deletes the record and returns it as it was; its tombstone lets outbound jobs delete the CRM record (T19). */
+  deleteHubRecord<E extends HubRecordEntity>(entity: E, id: number): Promise<HubRecords[E]> {
+    return deleteHubRecord(this.pool, entity, id);
+  }
+
+  getHubRecord<E extends HubRecordEntity>(entity: E, id: number): Promise<HubRecords[E]> {
+    return getHubRecord(this.pool, entity, id);
+  }
+
+  /** Most recently updated first; of one account with `accountId`; at most `limit` (default 50). */
+  listHubRecords<E extends HubRecordEntity>(entity: E, opts: HubRecordListOptions = {}): Promise<Array<HubRecords[E]>> {
+    return listHubRecords(this.pool, entity, opts);
   }
 
   // ---------------------------------------------------------------------------------------------- health

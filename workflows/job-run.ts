@@ -44,10 +44,15 @@ const { beginRun, countRunSource, finishRun, pauseJobSchedule } = proxyActivitie
 /** What a direction adds to the shared loop. */
 export interface RunSteps {
   direction: Direction;
-  /** Once per run, before paging, in incremental runs (inbound: parked and rejected records, T26, T28). */
-  beforePaging?: (input: Omit<PagesInput, 'cursor' | 'maxPages'>) => Promise<{ pageNo: number; stats: RunStats }>;
+  /**
+   * Once per run, before paging, in incremental runs (parked and rejected records, T26, T28). `cursor` is where
+   * the paging will start: records the pages read anyway need no retry of their own.
+   */
+  beforePaging?: (input: Omit<PagesInput, 'maxPages'>) => Promise<{ pageNo: number; stats: RunStats }>;
   /** Up to `maxPages` pages from the cursor. */
   syncPages: (input: PagesInput) => Promise<PagesResult>;
+  /** Once per run, after the last page, in both modes (outbound: deletions, T19). */
+  afterPaging?: (input: Omit<PagesInput, 'cursor' | 'maxPages'>) => Promise<{ pageNo: number; stats: RunStats }>;
 }
 
 /** The hubsync error kind behind a failed activity, when it is one. */
@@ -89,7 +94,7 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
       );
       if (input.mode === 'incremental' && steps.beforePaging) {
         progress.phase = 'parked';
-        const before = await steps.beforePaging({ runId, jobId: input.jobId, jobVersion, pageNo, statsBefore: progress.stats });
+        const before = await steps.beforePaging({ runId, jobId: input.jobId, jobVersion, cursor, pageNo, statsBefore: progress.stats });
         pageNo = before.pageNo;
         progress.stats = addStats(progress.stats, before.stats);
       }
@@ -107,6 +112,12 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
       progress.stats = addStats(progress.stats, result.stats);
       setCurrentDetails(`${input.jobId} (${input.mode}): ${formatStats(progress.stats, { brief: true })}; cursor ${cursor.modifiedAt ?? '-'} / ${cursor.lastId ?? '-'}`);
       if (result.done) break;
+    }
+    if (!continueFrom && steps.afterPaging) {
+      progress.phase = 'finishing';
+      const after = await steps.afterPaging({ runId, jobId: input.jobId, jobVersion, pageNo, statsBefore: progress.stats });
+      pageNo = after.pageNo;
+      progress.stats = addStats(progress.stats, after.stats);
     }
   } catch (err) {
     const status = isCancellation(err) ? 'cancelled' : 'failed';

@@ -59,6 +59,8 @@ export interface CrmWrite {
 
 export interface CrmWriteResult {
   ok: boolean;
+  /** An upsert created the record (rather than finding it by its external ID); false otherwise. */
+  created?: boolean;
   /** The record's CRM ID (the new one for a create). */
   id: string | null;
   /** The CRM's own code and message when the record was refused. */
@@ -126,8 +128,16 @@ export interface CrmSession {
   readByIds(spec: ReadSpec, ids: string[]): Promise<CrmRecord[]>;
   /** One batch of at most `limits.writeBatchSize` records; one result per record, in request order. */
   writeBatch(object: string, operation: WriteOperation, records: CrmWrite[]): Promise<CrmWriteResult[]>;
+  /**
+   * One batch of at most `limits.writeBatchSize` creates-or-updates keyed by `externalIdField`, an External ID
+   * field of the object: a record that already holds the key is updated, not created again, so a retried
+   * create never duplicates. One result per record, in request order, with `created`.
+   */
+  upsertBatch(object: string, externalIdField: string, records: CrmWrite[]): Promise<CrmWriteResult[]>;
   /** Users by email (lowercase), every match: emails need not be unique in a CRM. */
   findUsersByEmail(emails: string[]): Promise<Map<string, CrmUser[]>>;
+  /** Contacts by email (lowercase) → their IDs, every match, oldest first (T23: participants become WhoId). */
+  findContactsByEmail(emails: string[]): Promise<Map<string, string[]>>;
   /**
    * The field holding a record's version (Salesforce `LastModifiedDate`): read it, or `Relationship.<it>` for
    * a referenced record, with the values a conditional write depends on.

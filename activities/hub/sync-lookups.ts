@@ -3,8 +3,9 @@
  * matched to, which hub record an incoming CRM record already is, and for outbound, which CRM records the
  * hub records and their accounts are linked to. One query per lookup per page.
  */
-import type { InboundExisting } from '../mapping/decide';
-import type { HubRecordForOutbound, HubValue } from '../mapping/engine';
+import type { InboundExisting, OutboundLink } from '../mapping/decide';
+import type { SyncCursor } from '../../kernel/cursors';
+import { campaignTouchSubject, type HubParticipant, type HubRecordForOutbound, type HubValue } from '../mapping/engine';
 import type { HubFilter } from '../mapping/job-config';
 import type { HubEntity } from '../../kernel/job-kinds';
 import type { Pool } from './store';
@@ -126,35 +127,93 @@ function hubFilterSql(entity: Exclude<HubEntity, 'account'>, filter: HubFilter |
   return conditions;
 }
 
-/** Hub records an outbound job considers, most recently updated first. */
-export async function loadOutboundRecords(
-  pool: Pool,
-  entity: Exclude<HubEntity, 'account'>,
-  filter: HubFilter | undefined,
-  opts: { limit: number; updatedSince?: string },
-): Promise<HubRecordForOutbound[]> {
+/** Which hub records an outbound read returns, and in which order. */
+export interface OutboundReadOptions {
+  limit: number;
+  /**
+   * `keyset`: (updated_at, id) ascending after `after`, the order runs page in (T29: ties at a page or run
+   * boundary are never missed); `recent`: most recently updated first (preview).
+   */
+  order: 'keyset' | 'recent';
+  after?: SyncCursor;
+  /** Only records updated at or after this instant (the job's window, T15). */
+  updatedSince?: string;
+  /** Only these records (rejected and parked ones retried by ID). */
+  ids?: number[];
+}
+
+/**
+ * Hub records an outbound job considers: live (not deleted), matching the job's hub filter. Each comes with
+ * its cursor key (updated_at to the microsecond: the hub stamps finer than JavaScript dates), the
+ * participants of a touchpoint (T23) and the computed subject of a campaign touch (T17).
+ */
+export async function readOutboundRecords(pool: Pool, entity: Exclude<HubEntity, 'account'>, filter: HubFilter | undefined, opts: OutboundReadOptions): Promise<HubRecordForOutbound[]> {
   const params: unknown[] = [];
-  const conditions = ['deleted_at IS NULL', ...hubFilterSql(entity, filter, params)];
-  if (opts.updatedSince) {
-    params.push(opts.updatedSince);
-    conditions.push(`updated_at >= $${params.length}`);
+  const conditions = ['t.deleted_at IS NULL', ...hubFilterSql(entity, filter, params)];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (opts.updatedSince) conditions.push(`t.updated_at >= ${param(opts.updatedSince)}::timestamptz`);
+  if (opts.ids) conditions.push(`t.id = ANY(${param(opts.ids)}::bigint[])`);
+  if (opts.after?.modifiedAt) {
+    const at = param(opts.after.modifiedAt);
+    conditions.push(opts.after.lastId ? `(t.updated_at, t.id) > (${at}::timestamptz, ${param(opts.after.lastId)}::bigint)` : `t.updated_at >= ${at}::timestamptz`);
   }
-  params.push(opts.limit);
-  const custom = entity === 'campaign_touch' ? `'{}'::jsonb` : 'custom_fields';
-  const { rows } = await pool.query<Record<string, HubValue> & { id: number; external_id: string | null; account_id: number; updated_at: string; custom: Record<string, HubValue> }>(
-    `SELECT id, external_id, account_id, updated_at, ${custom} AS custom, ${OUTBOUND_COLUMNS[entity].join(', ')}
-       FROM ${ENTITY_TABLE[entity]} WHERE ${conditions.join(' AND ')}
-      ORDER BY updated_at DESC, id DESC LIMIT $${params.length}`,
+  const order = opts.order === 'keyset' ? 't.updated_at, t.id' : 't.updated_at DESC, t.id DESC';
+  const custom = entity === 'campaign_touch' ? `'{}'::jsonb` : 't.custom_fields';
+  const participants =
+    entity === 'touchpoint'
+      ? `(SELECT coalesce(json_agg(json_build_object('email', p.email, 'crmContactId', p.crm_contact_id, 'connectionId', p.connection_id) ORDER BY p.participant_key), '[]'::json)
+            FROM touchpoint_participants p WHERE p.touchpoint_id = t.id)`
+      : 'NULL::json';
+  const { rows } = await pool.query<Record<string, HubValue> & OutboundRow>(
+    `SELECT t.id, t.external_id, t.account_id, t.updated_at, to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_key,
+            ${custom} AS custom, ${participants} AS participants, ${OUTBOUND_COLUMNS[entity].map((c) => `t.${c}`).join(', ')}
+       FROM ${ENTITY_TABLE[entity]} t WHERE ${conditions.join(' AND ')}
+      ORDER BY ${order} LIMIT ${param(opts.limit)}`,
     params,
   );
-  return rows.map((r) => ({
-    id: r.id,
-    externalId: r.external_id,
-    accountId: r.account_id,
-    updatedAt: r.updated_at,
-    columns: Object.fromEntries(OUTBOUND_COLUMNS[entity].map((c) => [c, r[c] ?? null])),
-    custom: r.custom,
-  }));
+  return rows.map((r) => {
+    const columns: Record<string, HubValue> = Object.fromEntries(OUTBOUND_COLUMNS[entity].map((c) => [c, r[c] ?? null]));
+    if (entity === 'campaign_touch') {
+      // The campaign touch's own ID, for a 'Campaign Touch ID' row (T17).
+      columns['campaign_touch_id'] = String(r.id);
+      columns['subject'] = campaignTouchSubject({ campaign_kind: String(r['campaign_kind']), campaign_name: String(r['campaign_name']), recipient_count: Number(r['recipient_count']), sender_email: String(r['sender_email']) });
+    }
+    return {
+      id: r.id,
+      externalId: r.external_id,
+      accountId: r.account_id,
+      updatedAt: r.updated_at,
+      cursorKey: r.cursor_key,
+      columns,
+      custom: r.custom,
+      ...(r.participants ? { participants: r.participants } : {}),
+    };
+  });
+}
+
+interface OutboundRow {
+  id: number;
+  external_id: string | null;
+  account_id: number;
+  updated_at: string;
+  cursor_key: string;
+  custom: Record<string, HubValue>;
+  participants: HubParticipant[] | null;
+}
+
+/** How many hub records an outbound run will read after `after` (for progress, never for logic). */
+export async function countOutboundRecords(pool: Pool, entity: Exclude<HubEntity, 'account'>, filter: HubFilter | undefined, opts: { after: SyncCursor; updatedSince: string }): Promise<number> {
+  const params: unknown[] = [opts.updatedSince];
+  const conditions = ['deleted_at IS NULL', 'updated_at >= $1::timestamptz', ...hubFilterSql(entity, filter, params)];
+  if (opts.after.modifiedAt) {
+    params.push(opts.after.modifiedAt);
+    conditions.push(`updated_at >= $${params.length}::timestamptz`);
+  }
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ENTITY_TABLE[entity]} WHERE ${conditions.join(' AND ')}`, params);
+  return rows[0]?.n ?? 0;
 }
 
 /** Hub account → its CRM account ID in this connection. */
@@ -169,18 +228,14 @@ export async function crmParentsOf(pool: Pool, connectionId: string, parentObjec
 }
 
 /** Hub record → the CRM record it is linked to in this connection and object. */
-export async function outboundLinks(
-  pool: Pool,
-  entity: HubEntity,
-  connectionId: string,
-  crmObject: string,
-  hubIds: number[],
-): Promise<Map<number, { crmId: string; lastOutboundHash: string | null; hubModifiedAt: string | null }>> {
+export async function outboundLinks(pool: Pool, entity: HubEntity, connectionId: string, crmObject: string, hubIds: number[]): Promise<Map<number, OutboundLink>> {
   if (hubIds.length === 0) return new Map();
-  const { rows } = await pool.query<{ hub_id: number; crm_id: string; last_outbound_hash: string | null; hub_modified_at: string | null }>(
-    `SELECT hub_id, crm_id, last_outbound_hash, hub_modified_at FROM record_links
+  const { rows } = await pool.query<{ hub_id: number; crm_id: string; last_outbound_hash: string | null; hub_modified_at: string | null; crm_modified_at: string | null; crm_stamp_pending: boolean }>(
+    `SELECT hub_id, crm_id, last_outbound_hash, hub_modified_at, crm_modified_at, crm_stamp_pending FROM record_links
       WHERE connection_id = $1 AND crm_object = $2 AND hub_type = $3 AND hub_id = ANY($4)`,
     [connectionId, crmObject, entity, [...new Set(hubIds)]],
   );
-  return new Map(rows.map((r) => [r.hub_id, { crmId: r.crm_id, lastOutboundHash: r.last_outbound_hash, hubModifiedAt: r.hub_modified_at }]));
+  return new Map(
+    rows.map((r) => [r.hub_id, { crmId: r.crm_id, lastOutboundHash: r.last_outbound_hash, hubModifiedAt: r.hub_modified_at, crmModifiedAt: r.crm_modified_at, stampPending: r.crm_stamp_pending }]),
+  );
 }

@@ -83,6 +83,9 @@ export async function writeInboundPage(
   const planned = await planInboundPage(pool, job, records.filter((r) => !r.deleted));
 
   await withTransaction(pool, async (client) => {
+    // The touchpoints' participants are written with them: the hub's participant trigger must not stamp them
+    // again as a hub change (db/migrations/1732180000004_outbound.sql).
+    await client.query("SELECT set_config('hubsync.writer', 'inbound', true)");
     const toWrite = planned.filter((p) => p.decision.action === 'create' || p.decision.action === 'update');
     const written = entity === 'account' ? await writeAccounts(client, job, toWrite) : await writeActivities(client, job, entity, toWrite);
     for (const p of planned) {

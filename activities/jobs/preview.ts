@@ -7,9 +7,10 @@ import { JOB_KIND_INFO } from '../../kernel/job-kinds';
 import type { CrmSession } from '../crm/connector';
 import type { JobRecord } from '../hub/jobs';
 import type { Pool } from '../hub/store';
-import { crmParentsOf, loadOutboundRecords, outboundLinks } from '../hub/sync-lookups';
-import { decideOutbound, type Decision } from '../mapping/decide';
-import { campaignTouchSubject, fieldTypes, inboundReadSpec, mapOutbound } from '../mapping/engine';
+import { readOutboundRecords } from '../hub/sync-lookups';
+import type { Decision } from '../mapping/decide';
+import { inboundReadSpec } from '../mapping/engine';
+import { EmailLookupCache, planOutboundPage } from './outbound-page';
 import { planInboundPage } from './page-plan';
 import { validateJob, type JobValidation } from './validate-job';
 
@@ -46,33 +47,11 @@ async function previewInbound(pool: Pool, job: JobRecord, session: CrmSession): 
   }));
 }
 
+/** Preview makes the same reads as a run (conflict stamps, owners, contacts), never a write. */
 async function previewOutbound(pool: Pool, job: JobRecord, session: CrmSession, now: Date): Promise<PreviewRow[]> {
-  const { config } = job;
   const entity = JOB_KIND_INFO[job.kind].entity;
   if (entity === 'account') return [];
-  const crmTypes = fieldTypes(await session.describe(config.crmObject));
-  const records = await loadOutboundRecords(pool, entity, config.hubFilter, { limit: PREVIEW_SIZE });
-  if (entity === 'campaign_touch') {
-    for (const r of records) {
-      r.columns['subject'] = campaignTouchSubject({
-        campaign_kind: String(r.columns['campaign_kind']),
-        campaign_name: String(r.columns['campaign_name']),
-        recipient_count: Number(r.columns['recipient_count']),
-        sender_email: String(r.columns['sender_email']),
-      });
-    }
-  }
-  const parents = await crmParentsOf(pool, job.connectionId, config.parentObject ?? 'Account', records.map((r) => r.accountId));
-  const links = await outboundLinks(pool, entity, job.connectionId, config.crmObject, records.map((r) => r.id));
-  return records.map((record) => {
-    const mapped = mapOutbound(config, record, crmTypes);
-    const crmParentId = parents.get(record.accountId);
-    const link = links.get(record.id);
-    const decision = decideOutbound(config, record, mapped, { crmParentId, link, now });
-    const target: Record<string, unknown> = { ...mapped.fields };
-    if (mapped.ownerField) target[mapped.ownerField] = mapped.ownerEmail ? `<User with Email ${mapped.ownerEmail}>` : null;
-    // T16: a created Task/Event points WhatId at the CRM account; an update never changes WhatId.
-    if (decision.action === 'create' && crmParentId) target['WhatId'] = crmParentId;
-    return { source: String(record.id), target, decision };
-  });
+  const records = await readOutboundRecords(pool, entity, job.config.hubFilter, { order: 'recent', limit: PREVIEW_SIZE });
+  const { planned } = await planOutboundPage({ pool, session, lookups: new EmailLookupCache() }, { jobId: job.id, connectionId: job.connectionId, config: job.config }, records, now);
+  return planned.map((p) => ({ source: String(p.record.id), target: p.payload ?? p.mapped.fields, decision: p.decision }));
 }

@@ -16,7 +16,16 @@ import { getJob, getJobForRun } from '../hub/jobs';
 import { readCursor, recordRunEnd, recordRunStart, type RunStatus, type WorkflowStatusLookup } from '../hub/runs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
+import { countOutboundRecords } from '../hub/sync-lookups';
+import { windowStart } from './outbound-run';
 import { validateJob, validationErrors } from './validate-job';
+
+/**
+ * How far before the stored cursor an incremental outbound run starts: the hub stamps a change when its
+ * statement runs, and a long transaction can commit it after a run has read past that time (T29). Records
+ * re-read are recognised as unchanged by their stamp.
+ */
+export const HUB_STAMP_LOOKBACK_MS = 60_000;
 
 export interface RunDeps {
   pool: Pool;
@@ -73,9 +82,10 @@ export function createRunActivities(deps: RunDeps) {
       let cursor = START_CURSOR;
       if (input.mode === 'incremental') {
         const stored = await readCursor(deps.pool, job.id);
-        // The CRM may make a record visible with a stamp at or before the last one seen (T29): start a little
+        // The source may make a record visible with a stamp at or before the last one seen (T29): start a little
         // before it; records already synced are recognised as unchanged by their stamp (decide.ts).
-        if (stored.modifiedAt) cursor = { modifiedAt: new Date(Date.parse(stored.modifiedAt) - session.limits.stampLookbackMs).toISOString(), lastId: null };
+        const lookbackMs = input.direction === 'inbound' ? session.limits.stampLookbackMs : HUB_STAMP_LOOKBACK_MS;
+        if (stored.modifiedAt) cursor = { modifiedAt: new Date(Date.parse(stored.modifiedAt) - lookbackMs).toISOString(), lastId: null };
       }
       const run = await recordRunStart(deps.pool, { jobId: job.id, jobVersion: job.version, workflowId: input.workflowId, mode: input.mode }, workflowStatus);
       return { runId: run.id, jobVersion: run.jobVersion, connectionId: job.connectionId, cursor };
@@ -83,8 +93,11 @@ export function createRunActivities(deps: RunDeps) {
 
     /** How many records the run will read from its cursor (one API call; for progress, never for logic). */
     async countRunSource(input: { jobId: string; jobVersion: number; direction: Direction; cursor: SyncCursor }): Promise<number | null> {
-      if (input.direction !== 'inbound') return null;
       const job = await getJobForRun(deps.pool, input.jobId, input.jobVersion);
+      const entity = JOB_KIND_INFO[job.config.kind].entity;
+      if (input.direction === 'outbound' && entity !== 'account') {
+        return countOutboundRecords(deps.pool, entity, job.config.hubFilter, { after: input.cursor, updatedSince: windowStart(job.config, new Date()) });
+      }
       return (await deps.session(job.connectionId)).countRecords(inboundReadSpec(job.config), input.cursor, true);
     },
 

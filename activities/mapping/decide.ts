@@ -7,7 +7,7 @@ import { inboundRejection, type HubRecordForOutbound, type InboundMapProblem, ty
 import { DEFAULT_UPDATE_WINDOW_DAYS, type JobConfig } from './job-config';
 import { JOB_KIND_INFO } from '../../kernel/job-kinds';
 
-export type SkipCode = 'NO_PARENT' | 'PARENT_NOT_MATCHED' | 'HUB_NEWER' | 'OUTSIDE_WINDOW' | 'NO_CRM_PARENT' | 'CREATE_DISABLED';
+export type SkipCode = 'NO_PARENT' | 'PARENT_NOT_MATCHED' | 'HUB_NEWER' | 'OUTSIDE_WINDOW' | 'NO_CRM_PARENT' | 'CREATE_DISABLED' | 'CRM_NEWER' | 'CRM_DELETED';
 
 export type Decision =
   | { action: 'create' }
@@ -70,12 +70,29 @@ export function decideInbound(config: JobConfig, mapped: InboundMapped, problems
   return { action: 'update', hubId: existing.hubId };
 }
 
+/** The sync link of a hub record in one connection and object, as outbound decisions need it. */
+export interface OutboundLink {
+  crmId: string;
+  lastOutboundHash: string | null;
+  /** The hub record's updated_at when hubsync last synced it (either direction). */
+  hubModifiedAt: string | null;
+  /** The CRM's SystemModstamp when hubsync last synced it; unknown while `stampPending`. */
+  crmModifiedAt: string | null;
+  /** hubsync wrote the record and has not read its new stamp back yet. */
+  stampPending: boolean;
+}
+
 export interface OutboundContext {
   /** CRM ID of the record's parent account, from the accounts job's match; undefined when none. */
   crmParentId: string | undefined;
   /** The CRM record this hub record is linked to, if any. */
-  link: { crmId: string; lastOutboundHash: string | null; hubModifiedAt: string | null } | undefined;
+  link: OutboundLink | undefined;
   now: Date;
+  /**
+   * The linked CRM record as the page's conflict read found it (T18): its SystemModstamp, or `exists: false`
+   * when it is gone. Undefined before that read (preview does not make it).
+   */
+  crm?: { exists: boolean; modifiedAt: string | null } | undefined;
 }
 
 export function decideOutbound(config: JobConfig, record: HubRecordForOutbound, mapped: OutboundMapped, ctx: OutboundContext): Decision {
@@ -87,9 +104,21 @@ export function decideOutbound(config: JobConfig, record: HubRecordForOutbound, 
   if (!ctx.crmParentId) {
     return { action: 'skip', code: 'NO_CRM_PARENT', reason: `hub account ${record.accountId} has no matched CRM account; records without a CRM parent are skipped and not counted (T11)` };
   }
-  if (ctx.link) {
-    if (ctx.link.lastOutboundHash === mapped.hash) return { action: 'unchanged' };
-    return { action: 'update', crmId: ctx.link.crmId };
+  const link = ctx.link;
+  if (link) {
+    // T29: not changed in the hub since hubsync last synced it (in either direction): nothing new to send,
+    // in particular not the echo of what the inbound job just wrote.
+    if (link.hubModifiedAt && !later(record.updatedAt, link.hubModifiedAt)) return { action: 'unchanged' };
+    if (link.lastOutboundHash === mapped.hash) return { action: 'unchanged' };
+    if (ctx.crm && !ctx.crm.exists) {
+      return { action: 'skip', code: 'CRM_DELETED', reason: `the linked CRM record ${link.crmId} no longer exists; the inbound job removes the hub record (T19)` };
+    }
+    // T18: both sides changed since the last sync and the CRM's change is the later one: the CRM wins.
+    const crmChanged = ctx.crm && !link.stampPending && later(ctx.crm.modifiedAt, link.crmModifiedAt);
+    if (crmChanged && !later(record.updatedAt, ctx.crm?.modifiedAt)) {
+      return { action: 'skip', code: 'CRM_NEWER', reason: `the CRM changed this record at ${ctx.crm?.modifiedAt}, after the hub did (${record.updatedAt}); the CRM version wins and comes in with the inbound job (T18)` };
+    }
+    return { action: 'update', crmId: link.crmId };
   }
   if (config.allowCreate === false) return { action: 'skip', code: 'CREATE_DISABLED', reason: 'the record has no CRM counterpart and the job does not create new CRM records (T14)' };
   return { action: 'create' };

@@ -196,22 +196,38 @@ export function inboundRejection(config: JobConfig, mapped: InboundMapped): { co
   return undefined;
 }
 
+/** A participant of a hub touchpoint (T23): its email, and its CRM contact when inbound brought it. */
+export interface HubParticipant {
+  email: string | null;
+  crmContactId: string | null;
+  connectionId: string | null;
+}
+
 /** A hub record as outbound jobs read it: its columns, plus what the engine needs around them. */
 export interface HubRecordForOutbound {
   id: number;
   externalId: string | null;
   accountId: number;
+  /** Last change in the hub (ISO, to the millisecond). */
   updatedAt: string;
+  /** updated_at to the microsecond: the run's keyset cursor (T29). */
+  cursorKey: string;
   columns: Record<string, HubValue>;
   custom: Record<string, HubValue>;
+  /** Touchpoints: their participants, in participant-key order. */
+  participants?: HubParticipant[];
 }
 
 export interface OutboundMapped {
-  /** CRM fields to write, except OwnerId / WhoId, which need resolving (see `ownerEmail`). */
+  /** CRM fields to write, except OwnerId / WhoId, which need resolving (see `ownerEmail`, `whoField`). */
   fields: Record<string, string | number | boolean | null>;
   /** The hub user whose CRM User becomes OwnerId, when the mapping has an OwnerId row. */
   ownerEmail: string | null;
   ownerField: string | null;
+  /** The contact lookup (WhoId) the participants fill (T23), when the mapping has a Participants row. */
+  whoField: string | null;
+  /** The participants' emails (lowercase), in order: the first one that is a CRM contact becomes `whoField`. */
+  participantEmails: string[];
   /** The CRM field that holds the record's external identity (Id by default). */
   externalIdField: string;
   hash: string;
@@ -250,6 +266,7 @@ export function mapOutbound(config: JobConfig, record: HubRecordForOutbound, crm
   const fields: Record<string, string | number | boolean | null> = {};
   let ownerEmail: string | null = null;
   let ownerField: string | null = null;
+  let whoField: string | null = null;
   let externalIdField = 'Id';
   for (const row of config.mapping) {
     const field = hubFieldOf(config, row);
@@ -258,7 +275,11 @@ export function mapOutbound(config: JobConfig, record: HubRecordForOutbound, crm
       if (row.crmField.toLowerCase() !== CAMPAIGN_TOUCH_ID_PLACEHOLDER) externalIdField = row.crmField;
       continue;
     }
-    if (field.role === 'parent' || field.type === 'participants') continue;
+    if (field.role === 'parent') continue;
+    if (field.type === 'participants') {
+      whoField = row.crmField;
+      continue;
+    }
     const value = field.column ? record.columns[field.column] : field.computed ? record.columns['subject'] : record.custom[field.name];
     if (field.type === 'user' && /^ownerid$/i.test(row.crmField)) {
       ownerEmail = typeof value === 'string' ? value.toLowerCase() : null;
@@ -267,5 +288,8 @@ export function mapOutbound(config: JobConfig, record: HubRecordForOutbound, crm
     }
     fields[row.crmField] = toCrmValue(value, crmTypes.get(row.crmField.toLowerCase()));
   }
-  return { fields, ownerEmail, ownerField, externalIdField, hash: hashOf({ fields, ownerEmail }) };
+  // T17: a campaign touch is an email: Type = Email on objects that have a Type field, unless the mapping sets it.
+  if (config.kind === 'campaign-touch-outbound' && crmTypes.has('type') && !Object.keys(fields).some((f) => f.toLowerCase() === 'type')) fields['Type'] = 'Email';
+  const participantEmails = whoField ? (record.participants ?? []).map((p) => p.email?.toLowerCase()).filter((e): e is string => Boolean(e)) : [];
+  return { fields, ownerEmail, ownerField, whoField, participantEmails, externalIdField, hash: hashOf({ fields, ownerEmail, participantEmails }) };
 }

@@ -59,7 +59,7 @@ export const HUB_FIELDS: Record<HubEntity, HubField[]> = {
   campaign_touch: [
     f('Account Id', 'text', 'parent'),
     f('Touchpoint External Id', 'text', 'externalId'),
-    f('Campaign Touch ID', 'text', 'value'),
+    f('Campaign Touch ID', 'text', 'value', { column: 'campaign_touch_id' }),
     f('Subject', 'text', 'value', { computed: true }),
     f('Description', 'text', 'value', { column: 'description' }),
     f('Start Date', 'datetime', 'value', { column: 'start_date' }),

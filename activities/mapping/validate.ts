@@ -202,6 +202,20 @@ function keyFieldNames(entity: HubEntity): string[] {
   return entity === 'account' ? ['Account Id'] : ['Account Id', keyFieldName(entity, 'externalId')];
 }
 
+/**
+ * Creates keyed on the record Id cannot be made idempotent: the Id exists only once the CRM has created the
+ * record, so a worker that dies between the create and the hub's record of it creates it again on retry.
+ */
+function notIdempotent(rowNo: number, label: string, object: string): ValidationIssue {
+  return {
+    severity: 'warning',
+    code: 'CREATE_NOT_IDEMPOTENT',
+    row: rowNo,
+    message: `${label}: created ${object} records are matched by the Id the CRM returns; a worker that crashes after the CRM created a record and before hubsync recorded it creates it again on retry`,
+    fix: `key this row on an External ID field of ${object} (the demo org has Hubsync_External_Id__c): hubsync then writes the hub record's key there and creates by upsert, exactly once`,
+  };
+}
+
 /** Resolves `Field` or `Relationship.Field` (one level) on `object`; explains why not when it cannot. */
 async function resolveCrmPath(
   object: CrmObjectDescribe,
@@ -260,6 +274,7 @@ export async function validateMapping(config: JobConfig, describe: DescribeLooku
 
     if (hubField.role === 'externalId' && config.kind === 'campaign-touch-outbound' && row.crmField.toLowerCase() === CAMPAIGN_TOUCH_ID_PLACEHOLDER) {
       issues.push({ severity: 'warning', code: 'CAMPAIGN_TOUCH_ID_NOT_MAPPED', row: rowNo, message: `${label}: campaign touches are matched by the Event ID hubsync recorded when it created them`, fix: 'T17 recommends a custom External ID field on Event (e.g. Campaign_Touch_Id__c) to tell campaign touches from other events; set crmField to it' });
+      if (allowCreate) issues.push(notIdempotent(rowNo, label, object.name));
       continue;
     }
 
@@ -282,6 +297,10 @@ export async function validateMapping(config: JobConfig, describe: DescribeLooku
       if (via) fail(rowNo, 'WRONG_KEY_FIELD', `${label}: the external-ID key must be a field of ${object.name} itself`, 'use Id, or a custom External ID field of the object');
       else if (field.type !== 'id' && !field.externalId) {
         fail(rowNo, 'NOT_EXTERNAL_ID', `${label}: ${field.name} cannot hold a record's external ID (it is neither the record Id nor marked External ID)`, `use Id, or mark ${field.name} as External ID (and Unique) in the CRM`);
+      } else if (info.direction === 'outbound' && field.type === 'id' && allowCreate) {
+        issues.push(notIdempotent(rowNo, label, object.name));
+      } else if (info.direction === 'outbound' && field.type !== 'id' && (!field.updateable || (allowCreate && !field.createable))) {
+        fail(rowNo, 'READ_ONLY_CRM_FIELD', `${label}: hubsync writes the hub record's key into ${object.name}.${field.name}, which is not writable`, `make ${field.name} createable and updateable for the integration user, or key the row on Id`);
       }
       continue;
     }

@@ -205,11 +205,7 @@ export function registerJobCommands(program: Command): void {
         const schedule = opts.every ? { every: opts.every } : opts.cron ? { cron: opts.cron } : undefined;
         const { job: enabled, schedule: stored, run } = await hubsync.enableJob(id, { ...(schedule ? { schedule } : {}), run: opts.run });
         print(`Enabled job '${enabled.id}' (version ${enabled.version}).`);
-        if (!stored) {
-          print('Runs of outbound jobs are not available in this version of hubsync; the job is enabled but not scheduled.');
-          return;
-        }
-        print(`Scheduled: ${describeSchedule(stored)}.`);
+        if (stored) print(`Scheduled: ${describeSchedule(stored)}.`);
         if (run) print(`Started run: workflow ${run.workflowId}${ctx.uiLink(run.workflowId) ? `\n  ${ctx.uiLink(run.workflowId)}` : ''}`);
       }),
     );

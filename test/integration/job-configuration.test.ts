@@ -167,30 +167,37 @@ describe('connections and job configuration (CLI, Salesforce sandbox)', () => {
     it('shows create with WhatId, outside-window and no-CRM-parent decisions for hub tasks', async () => {
       const conn = new SfConnection({ instanceUrl: sf.sandbox.url, accessToken: sf.sandbox.accessToken(), version: '62.0' });
       const crmAccount = (await conn.query<{ Id: string }>('SELECT Id FROM Account ORDER BY Name LIMIT 1')).records[0]!;
+      // A CRM user of this test's own (the demo users own tasks that other test files import into the hub).
+      const email = 'cfg-preview-owner@hubsync.test';
+      const created = await conn.sobject('User').create({ Username: email, LastName: 'Preview Owner', Email: email });
+      const owner = { Id: String((created as { id: string }).id), Email: email };
       // Hub-native records (as the hub's own UI creates them): one matched account, one that is not.
       const matched = (await pool.query<{ id: number }>(`INSERT INTO accounts (name) VALUES ('Matched Co') RETURNING id`)).rows[0]!.id;
       const unmatched = (await pool.query<{ id: number }>(`INSERT INTO accounts (name) VALUES ('Hub-only Co') RETURNING id`)).rows[0]!.id;
       await pool.query(`INSERT INTO record_links (connection_id, crm_object, crm_id, hub_type, hub_id) VALUES ($1, 'Account', $2, 'account', $3)`, [CONNECTION, crmAccount.Id, matched]);
       await pool.query(
         `INSERT INTO tasks (account_id, title, status, priority, due_date, assignee_email, updated_at) VALUES
-           ($1, 'Fresh hub task', 'Not Started', 'High', '2026-12-24', 'someone@example.com', now()),
+           ($1, 'Fresh hub task', 'Not Started', 'High', '2026-12-24', $3, now()),
+           ($1, 'Task of a stranger', 'Not Started', 'Normal', NULL, 'cfg-stranger@example.com', now()),
            ($1, 'Old hub task', 'Completed', 'Normal', NULL, 'old@example.com', now() - interval '45 days'),
            ($2, 'Task of a hub-only account', 'Not Started', 'Normal', NULL, 'hub-only@example.com', now() - interval '1 day'),
            ($1, 'Someone else''s task', 'Not Started', 'Normal', NULL, 'other@example.com', now())`,
-        [matched, unmatched],
+        [matched, unmatched, owner.Email],
       );
       // The outbound hub filter selects these tasks (the hub may hold many others).
-      const filter = await cli(['job', 'edit', `${CONNECTION}-tasks-outbound`, '--file', writeTemp({ hubFilter: { ownerEmails: ['someone@example.com', 'old@example.com', 'hub-only@example.com'] } })]);
+      const filter = await cli(['job', 'edit', `${CONNECTION}-tasks-outbound`, '--file', writeTemp({ hubFilter: { ownerEmails: [owner.Email, 'cfg-stranger@example.com', 'old@example.com', 'hub-only@example.com'] } })]);
       expect(filter.stderr).toBe('');
       const result = await cli(['job', 'preview', `${CONNECTION}-tasks-outbound`, '--json']);
       expect(result.stderr).toBe('');
       const preview = JSON.parse(result.stdout) as { rows: Array<{ target: Record<string, unknown>; decision: { action: string; code?: string } }> };
       const byTitle = Object.fromEntries(preview.rows.map((r) => [String(r.target['Subject']), r]));
-      expect(Object.keys(byTitle).sort()).toEqual(['Fresh hub task', 'Old hub task', 'Task of a hub-only account']);
+      expect(Object.keys(byTitle).sort()).toEqual(['Fresh hub task', 'Old hub task', 'Task of a hub-only account', 'Task of a stranger']);
+      // The owner is the CRM user with the hub user's email; preview resolves it as a run does.
       expect(byTitle['Fresh hub task']).toMatchObject({
         decision: { action: 'create' },
-        target: { Subject: 'Fresh hub task', Priority: 'High', ActivityDate: '2026-12-24', WhatId: crmAccount.Id, OwnerId: '<User with Email someone@example.com>' },
+        target: { Subject: 'Fresh hub task', Priority: 'High', ActivityDate: '2026-12-24', WhatId: crmAccount.Id, OwnerId: owner.Id },
       });
+      expect(byTitle['Task of a stranger']?.decision).toMatchObject({ action: 'reject', code: 'OWNER_NOT_FOUND' });
       expect(byTitle['Old hub task']?.decision).toMatchObject({ action: 'skip', code: 'OUTSIDE_WINDOW' });
       expect(byTitle['Task of a hub-only account']?.decision).toMatchObject({ action: 'skip', code: 'NO_CRM_PARENT' });
       // With creation turned off (T14), the fresh task would be skipped instead.

@@ -110,6 +110,7 @@ describe('outbound mapping and decisions', () => {
     externalId: null,
     accountId: 1,
     updatedAt: '2026-11-20T00:00:00.000Z',
+    cursorKey: '2026-11-20T00:00:00.000000Z',
     columns: { title: 'Renewal call', description: 'x', priority: 'High', status: 'Completed', due_date: '2026-11-25', assignee_email: 'Ann@Acme.com' },
     custom: {},
   };
@@ -133,8 +134,23 @@ describe('outbound mapping and decisions', () => {
     expect(decideOutbound({ ...config, updateWindowDays: 90 }, { ...record, updatedAt: '2026-10-01T00:00:00.000Z' }, mapped, { crmParentId: '001A', link: undefined, now })).toEqual({ action: 'create' });
     expect(decideOutbound(config, record, mapped, { crmParentId: undefined, link: undefined, now })).toMatchObject({ action: 'skip', code: 'NO_CRM_PARENT' });
     expect(decideOutbound({ ...config, allowCreate: false }, record, mapped, { crmParentId: '001A', link: undefined, now })).toMatchObject({ action: 'skip', code: 'CREATE_DISABLED' });
-    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: { crmId: '00TX', lastOutboundHash: null, hubModifiedAt: null }, now })).toEqual({ action: 'update', crmId: '00TX' });
-    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: { crmId: '00TX', lastOutboundHash: mapped.hash, hubModifiedAt: null }, now })).toEqual({ action: 'unchanged' });
+    const link = { crmId: '00TX', lastOutboundHash: null, hubModifiedAt: null, crmModifiedAt: null, stampPending: false };
+    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link, now })).toEqual({ action: 'update', crmId: '00TX' });
+    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: { ...link, lastOutboundHash: mapped.hash }, now })).toEqual({ action: 'unchanged' });
+  });
+
+  it('sends only hub changes made since the last sync, and leaves a record the CRM changed later to inbound (T18, T29)', () => {
+    const mapped = mapOutbound(config, record, taskTypes);
+    const synced = { crmId: '00TX', lastOutboundHash: 'older', hubModifiedAt: '2026-11-19T00:00:00.000Z', crmModifiedAt: '2026-11-19T00:00:00.000Z', stampPending: false };
+    // Not changed in the hub since the last sync (e.g. the inbound job's own write): no echo.
+    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: { ...synced, hubModifiedAt: record.updatedAt }, now })).toEqual({ action: 'unchanged' });
+    // Both sides changed; the CRM's change is the later one: the CRM wins.
+    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: synced, now, crm: { exists: true, modifiedAt: '2026-11-20T06:00:00.000Z' } })).toMatchObject({ action: 'skip', code: 'CRM_NEWER' });
+    // Both changed; the hub's is later: the hub wins.
+    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: synced, now, crm: { exists: true, modifiedAt: '2026-11-19T12:00:00.000Z' } })).toEqual({ action: 'update', crmId: '00TX' });
+    // The stamp of hubsync's own last write is not known yet: that write is not a CRM change.
+    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: { ...synced, stampPending: true }, now, crm: { exists: true, modifiedAt: '2026-11-20T06:00:00.000Z' } })).toEqual({ action: 'update', crmId: '00TX' });
+    expect(decideOutbound(config, record, mapped, { crmParentId: '001A', link: synced, now, crm: { exists: false, modifiedAt: null } })).toMatchObject({ action: 'skip', code: 'CRM_DELETED' });
   });
 
   it('writes the campaign touch subject as the integration guide states it (T17)', () => {

@@ -39,6 +39,7 @@ const QueryResultSchema = z.object({ totalSize: z.number(), records: z.array(Que
 const SaveResultSchema = z.object({
   id: z.string().nullish(),
   success: z.boolean(),
+  created: z.boolean().optional(),
   errors: z
     .array(z.object({ statusCode: z.string().optional(), errorCode: z.string().optional(), message: z.string(), fields: z.array(z.string()).optional() }))
     .default([]),
@@ -67,6 +68,7 @@ function toWriteResult(raw: unknown): CrmWriteResult {
   const r = SaveResultSchema.parse(raw);
   return {
     ok: r.success,
+    ...(r.created !== undefined ? { created: r.created } : {}),
     id: r.id ?? null,
     errors: r.errors.map((e) => ({ code: e.statusCode ?? e.errorCode ?? 'UNKNOWN', message: e.message, fields: e.fields ?? [] })),
   };
@@ -150,20 +152,48 @@ export class SalesforceSession implements CrmSession {
     return z.array(z.unknown()).parse(answer).map(toWriteResult);
   }
 
-  async findUsersByEmail(emails: string[]): Promise<Map<string, CrmUser[]>> {
+  /**
+   * sObject Collections upsert (PATCH /composite/sobjects/{object}/{externalIdField}, API 46.0+), 200 records a
+   * call, `allOrNone: false`; each record carries its key in `externalIdField`.
+   */
+  async upsertBatch(object: string, externalIdField: string, records: CrmWrite[]): Promise<CrmWriteResult[]> {
+    if (records.length === 0) return [];
+    if (records.length > SALESFORCE_LIMITS.writeBatchSize) {
+      throw new CrmError('configuration', 'EXCEEDED_ID_LIMIT', `${records.length} records in one upsert of ${object}: sObject Collections take at most ${SALESFORCE_LIMITS.writeBatchSize}`);
+    }
+    let answer: unknown;
+    try {
+      answer = await this.conn.sobject(object).upsert(records.map((r) => ({ ...r.fields })), externalIdField, { allOrNone: false });
+    } catch (err) {
+      throw toCrmError(err, `upsert of ${records.length} ${object} records on ${externalIdField}`);
+    }
+    return z.array(z.unknown()).parse(answer).map(toWriteResult);
+  }
+
+  /** `SELECT <fields> FROM <object> WHERE Email IN (...)`, 200 emails a query, every page fetched. */
+  private async byEmail<T extends { Email: string | null }>(object: string, fields: string, schema: z.ZodType<T>, emails: string[]): Promise<Map<string, T[]>> {
     const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
-    const found = new Map<string, CrmUser[]>();
+    const found = new Map<string, T[]>();
     for (let i = 0; i < wanted.length; i += SALESFORCE_LIMITS.idsPerRead) {
       const chunk = wanted.slice(i, i + SALESFORCE_LIMITS.idsPerRead);
-      const answer = await this.query(`SELECT Id, Email, IsActive, Name FROM User WHERE Email IN (${chunk.map(soqlString).join(', ')})`, { scanAll: false, autoFetch: true, maxFetch: 50_000 }, 'looking up users by email');
-      const parsed = z.object({ records: z.array(UserSchema) }).parse(answer);
-      for (const u of parsed.records) {
-        if (!u.Email) continue;
-        const email = u.Email.toLowerCase();
-        found.set(email, [...(found.get(email) ?? []), { id: u.Id, email, active: u.IsActive, name: u.Name }]);
+      const answer = await this.query(`SELECT ${fields} FROM ${object} WHERE Email IN (${chunk.map(soqlString).join(', ')}) ORDER BY CreatedDate, Id`, { scanAll: false, autoFetch: true, maxFetch: 50_000 }, `looking up ${object} records by email`);
+      for (const r of z.object({ records: z.array(schema) }).parse(answer).records) {
+        if (!r.Email) continue;
+        const email = r.Email.toLowerCase();
+        found.set(email, [...(found.get(email) ?? []), r]);
       }
     }
     return found;
+  }
+
+  async findUsersByEmail(emails: string[]): Promise<Map<string, CrmUser[]>> {
+    const found = await this.byEmail('User', 'Id, Email, IsActive, Name', UserSchema, emails);
+    return new Map([...found].map(([email, users]) => [email, users.map((u) => ({ id: u.Id, email, active: u.IsActive, name: u.Name }))]));
+  }
+
+  async findContactsByEmail(emails: string[]): Promise<Map<string, string[]>> {
+    const found = await this.byEmail('Contact', 'Id, Email', z.object({ Id: z.string(), Email: z.string().nullable() }), emails);
+    return new Map([...found].map(([email, contacts]) => [email, contacts.map((c) => c.Id)]));
   }
 
   readonly versionField = 'LastModifiedDate';

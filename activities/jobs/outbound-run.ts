@@ -1,0 +1,201 @@
+/**
+ * The activities of an outbound run (T3, T5, T6, T19, T28; P1): hub records go to the CRM inside the
+ * activity; only cursors and counters come back. Like the inbound pages, the page loop heartbeats after
+ * every committed page and a retried attempt resumes from the last heartbeat, or from the pages the store
+ * says are committed, so a worker killed mid-run loses and duplicates nothing.
+ */
+import { Context } from '@temporalio/activity';
+import type { SyncCursor } from '../../kernel/cursors';
+import { START_CURSOR } from '../../kernel/cursors';
+import type { PagesInput, PagesResult } from '../../kernel/runs';
+import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
+import type { SessionSource } from '../sessions';
+import { getJobForRun } from '../hub/jobs';
+import { committedPage, recordPage } from '../hub/runs';
+import { withTransaction, type Pool } from '../hub/store';
+import { ENTITY_TABLE, readOutboundRecords } from '../hub/sync-lookups';
+import { DEFAULT_UPDATE_WINDOW_DAYS, type JobConfig } from '../mapping/job-config';
+import { JOB_KIND_INFO } from '../../kernel/job-kinds';
+import { EmailLookupCache, OUTBOUND_PAGE_SIZE, settlePendingStamps, syncOutboundPage, type OutboundEntity, type OutboundJob } from './outbound-page';
+
+export interface OutboundRunDeps {
+  pool: Pool;
+  session: SessionSource;
+  /** Hub records per page; at most the CRM's write batch (one collection call per operation). */
+  pageSize?: number;
+}
+
+interface PagesHeartbeat {
+  cursor: SyncCursor;
+  pageNo: number;
+  stats: RunStats;
+}
+
+type StepInput = Omit<PagesInput, 'cursor' | 'maxPages'>;
+
+/** The oldest hub change an outbound run of `config` considers (T15). */
+export function windowStart(config: JobConfig, now: Date): string {
+  return new Date(now.getTime() - (config.updateWindowDays ?? DEFAULT_UPDATE_WINDOW_DAYS) * 86_400_000).toISOString();
+}
+
+/** CRM errors that mean a record to delete is gone already: the deletion has happened. */
+const ALREADY_GONE = new Set(['ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY', 'NOT_FOUND']);
+
+export function createOutboundRunActivities(deps: OutboundRunDeps) {
+  const lookups = new EmailLookupCache();
+  const open = async (input: { jobId: string; jobVersion: number }) => {
+    const job = await getJobForRun(deps.pool, input.jobId, input.jobVersion);
+    const session = await deps.session(job.connectionId);
+    const outbound: OutboundJob = { jobId: job.jobId, connectionId: job.connectionId, config: job.config };
+    return { job: outbound, session, entity: JOB_KIND_INFO[job.config.kind].entity as OutboundEntity, pageDeps: { pool: deps.pool, session, lookups } };
+  };
+
+  return {
+    /**
+     * Rejected records (T28) and records parked for want of a CRM parent whose account is matched now (T11),
+     * read again by ID and synced like any page. Page numbers from `pageNo` on; the job's cursor does not move.
+     */
+    async retryOutboundRejected(input: Omit<PagesInput, 'maxPages'>): Promise<{ pageNo: number; stats: RunStats }> {
+      const { job, entity, pageDeps } = await open(input);
+      const table = ENTITY_TABLE[entity];
+      const { rows } = await deps.pool.query<{ source_id: string }>(
+        `SELECT source_id FROM rejected_records WHERE job_id = $1
+            AND source_id NOT IN (SELECT hub_id::text FROM hub_tombstones WHERE hub_type = $4)
+         UNION
+         SELECT p.source_id FROM parked_records p
+           JOIN ${table} t ON t.id::text = p.source_id
+           JOIN record_links l ON l.connection_id = $2 AND l.crm_object = $3 AND l.hub_type = 'account' AND l.hub_id = t.account_id
+          WHERE p.job_id = $1
+         ORDER BY 1`,
+        [job.jobId, job.connectionId, job.config.parentObject ?? 'Account', entity],
+      );
+      const ids = rows.map((r) => Number(r.source_id));
+      let stats = emptyStats();
+      let pageNo = input.pageNo;
+      const pageSize = OUTBOUND_PAGE_SIZE;
+      for (let i = 0; i < ids.length; i += pageSize) {
+        const chunk = ids.slice(i, i + pageSize);
+        const all = await readOutboundRecords(deps.pool, entity, job.config.hubFilter, { order: 'keyset', ids: chunk, limit: chunk.length });
+        const returned = new Set(all.map((r) => r.id));
+        // Those changed since the cursor come again with the pages (once in the run's statistics).
+        const records = all.filter((r) => !input.cursor.modifiedAt || Date.parse(r.updatedAt) < Date.parse(input.cursor.modifiedAt));
+        // Deleted in the hub, or no longer matching the job's filter: nothing to retry.
+        const gone = chunk.filter((id) => !returned.has(id)).map(String);
+        if (gone.length) {
+          await deps.pool.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, gone]);
+          await deps.pool.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, gone]);
+        }
+        const outcome = await syncOutboundPage(pageDeps, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: false, now: new Date() }, records, START_CURSOR);
+        stats = addStats(stats, outcome.stats);
+        pageNo++;
+        Context.current().heartbeat({ pageNo });
+      }
+      return { pageNo, stats };
+    },
+
+    /** Pages through the hub from the cursor, `maxPages` pages, heartbeating after each. */
+    async syncOutboundPages(input: PagesInput): Promise<PagesResult> {
+      const ctx = Context.current();
+      const resumed = ctx.info.heartbeatDetails as PagesHeartbeat | undefined;
+      let { cursor, pageNo } = resumed ?? input;
+      let stats = resumed?.stats ?? emptyStats();
+      const lastPage = input.pageNo + input.maxPages;
+      const { job, entity, session, pageDeps } = await open(input);
+      const pageSize = Math.min(deps.pageSize ?? OUTBOUND_PAGE_SIZE, session.limits.writeBatchSize);
+      let mayBeCommitted = resumed !== undefined || ctx.info.attempt > 1;
+      while (pageNo < lastPage) {
+        ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
+        let outcome: { stats: RunStats; nextCursor: SyncCursor; size: number } | undefined;
+        if (mayBeCommitted) {
+          const committed = await committedPage(deps.pool, input.runId, pageNo);
+          // Its size is not stored: go on as after a full page (the next read finds out whether more follow).
+          if (committed) outcome = { ...committed, size: pageSize };
+          else mayBeCommitted = false;
+        }
+        if (!outcome) {
+          const now = new Date();
+          const records = await readOutboundRecords(deps.pool, entity, job.config.hubFilter, { order: 'keyset', after: cursor, updatedSince: windowStart(job.config, now), limit: pageSize });
+          if (records.length === 0) return { cursor, pageNo, done: true, stats };
+          const written = await syncOutboundPage(pageDeps, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: true, now }, records, cursor);
+          outcome = { ...written, size: records.length };
+        }
+        stats = addStats(stats, outcome.stats);
+        cursor = outcome.nextCursor;
+        pageNo++;
+        ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
+        if (outcome.size < pageSize) return { cursor, pageNo, done: true, stats };
+      }
+      return { cursor, pageNo, done: false, stats };
+    },
+
+    /**
+     * After the last page, in every run: hub deletions reach the CRM (T19): each tombstone of a record this
+     * connection's object is linked to deletes the CRM record (200 a call) and then the link, page by page;
+     * a refused deletion is kept as rejected and tried again by the next run (T28). Then the CRM stamps of
+     * the run's last writes are read back (T29).
+     */
+    async finishOutboundRun(input: StepInput): Promise<{ pageNo: number; stats: RunStats }> {
+      const ctx = Context.current();
+      const { job, entity, session } = await open(input);
+      let stats = emptyStats();
+      let pageNo = input.pageNo;
+      const refused: string[] = [];
+      for (;;) {
+        ctx.heartbeat({ pageNo });
+        const committed = await committedPage(deps.pool, input.runId, pageNo);
+        if (committed) {
+          stats = addStats(stats, committed.stats);
+          pageNo++;
+          continue;
+        }
+        const { rows } = await deps.pool.query<{ hub_id: number; crm_id: string }>(
+          `SELECT z.hub_id, l.crm_id FROM hub_tombstones z
+             JOIN record_links l ON l.connection_id = $1 AND l.crm_object = $2 AND l.hub_type = z.hub_type AND l.hub_id = z.hub_id
+            WHERE z.hub_type = $3 AND NOT (l.crm_id = ANY($4))
+            ORDER BY z.deleted_at, z.hub_id LIMIT $5`,
+          [job.connectionId, job.config.crmObject, entity, refused, session.limits.writeBatchSize],
+        );
+        if (rows.length === 0) break;
+        const results = await session.writeBatch(job.config.crmObject, 'delete', rows.map((r) => ({ id: r.crm_id, fields: {} })));
+        const page = emptyStats();
+        page.pages = 1;
+        const deleted: string[] = [];
+        const rejected: Array<{ hubId: number; code: string; reason: string }> = [];
+        rows.forEach((row, i) => {
+          const result = results[i]!;
+          if (result.ok || result.errors.some((e) => ALREADY_GONE.has(e.code))) deleted.push(row.crm_id);
+          else {
+            refused.push(row.crm_id);
+            const code = result.errors[0]?.code ?? 'UNKNOWN';
+            rejected.push({ hubId: row.hub_id, code, reason: `deleting ${job.config.crmObject} ${row.crm_id}: ${result.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}` });
+            page.rejected[code] = (page.rejected[code] ?? 0) + 1;
+          }
+        });
+        page.deleted = deleted.length;
+        await withTransaction(deps.pool, async (client) => {
+          if (deleted.length) await client.query('DELETE FROM record_links WHERE connection_id = $1 AND crm_object = $2 AND crm_id = ANY($3)', [job.connectionId, job.config.crmObject, deleted]);
+          const done = rows.filter((r) => deleted.includes(r.crm_id)).map((r) => String(r.hub_id));
+          if (done.length) await client.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, done]);
+          for (const r of rejected) {
+            await client.query(
+              `INSERT INTO rejected_records (job_id, source_id, reason_code, reason, last_run_id) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (job_id, source_id) DO UPDATE SET reason_code = EXCLUDED.reason_code, reason = EXCLUDED.reason,
+                 attempts = rejected_records.attempts + 1, last_attempt_at = now(), last_run_id = EXCLUDED.last_run_id`,
+              [job.jobId, String(r.hubId), r.code, r.reason, input.runId],
+            );
+          }
+          await recordPage(client, input.runId, { pageNo, nextCursor: START_CURSOR, stats: page, runStats: addStats(addStats(input.statsBefore, stats), page) });
+        });
+        stats = addStats(stats, page);
+        pageNo++;
+      }
+      // Tombstones no connection links to any more have done their work.
+      await deps.pool.query(
+        `DELETE FROM hub_tombstones z WHERE z.hub_type = $1 AND NOT EXISTS (SELECT 1 FROM record_links l WHERE l.hub_type = z.hub_type AND l.hub_id = z.hub_id)`,
+        [entity],
+      );
+      await settlePendingStamps(deps.pool, session, job);
+      return { pageNo, stats };
+    },
+  };
+}
