@@ -1,9 +1,11 @@
 /**
  * The demo `npm start` sets up on the local Salesforce sandbox, so a newcomer sees jobs work end to end:
- * a `demo` connection, the three inbound jobs from their templates (touchpoints with participants),
- * enabled and scheduled every 15 minutes, and one run of each when it is created; once the accounts are in,
- * write-back is switched on for three attributes (DEMO_WRITE_BACK). Existing connection and jobs are kept as
- * they are (a second start reuses them).
+ * a `demo` connection and all six job kinds from their templates (touchpoints with participants; outbound keyed
+ * on the org's External ID field, so creates are exactly-once), enabled and scheduled every 15 minutes, and one
+ * run of each when it is created. Once the accounts are in, write-back is switched on for three attributes
+ * (DEMO_WRITE_BACK), and the hub gets a few tasks, touchpoints and campaign touches of its own, as the hub's
+ * application would create them, for the outbound jobs to send. Existing connection and jobs are kept as they
+ * are (a second start reuses them).
  */
 import { addConnection, listConnections } from '../activities/hub/connections';
 import { listJobs, setJobEnabled } from '../activities/hub/jobs';
@@ -11,7 +13,7 @@ import type { SecretBox } from '../activities/hub/secrets';
 import type { Pool } from '../activities/hub/store';
 import { createValidatedJob } from '../activities/jobs/configure';
 import { configFromTemplate, type JobConfig } from '../activities/mapping/job-config';
-import type { JobKind } from '../kernel/job-kinds';
+import { JOB_KIND_INFO, type JobKind } from '../kernel/job-kinds';
 import type { SalesforceSandboxHandle } from '../sandbox/salesforce';
 import type { JobRunResult } from '../kernel/runs';
 import { totalOf } from '../kernel/stats';
@@ -20,17 +22,47 @@ import type { HubsyncClient } from './hubsync-client';
 export const DEMO_CONNECTION = 'demo';
 export const DEMO_SCHEDULE = { every: '15m' } as const;
 
-const DEMO_KINDS: JobKind[] = ['accounts-inbound', 'tasks-inbound', 'touchpoints-inbound'];
+const DEMO_KINDS: JobKind[] = ['accounts-inbound', 'tasks-inbound', 'touchpoints-inbound', 'tasks-outbound', 'touchpoints-outbound', 'campaign-touch-outbound'];
+
+/** The demo org's External ID field on Task and Event (sandbox/salesforce/demo-data.ts). */
+const DEMO_EXTERNAL_ID_FIELD = 'Hubsync_External_Id__c';
 
 export const demoJobId = (kind: JobKind) => `${DEMO_CONNECTION}-${kind}`;
 
 function demoConfig(kind: JobKind): JobConfig {
   const config = { ...configFromTemplate(kind), schedule: DEMO_SCHEDULE };
-  if (kind === 'touchpoints-inbound') {
-    // Participants come from the Event's WhoId (T23); the integration guide recommends this mapping.
+  if (kind === 'touchpoints-inbound' || kind === 'touchpoints-outbound') {
+    // Participants come from and go to the Event's WhoId (T23); the integration guide recommends this mapping.
     config.mapping = [...config.mapping, { crmField: 'WhoId', crmFieldType: 'reference', hubField: 'Participants', hubFieldType: 'participants', key: false }];
   }
+  if (JOB_KIND_INFO[kind].direction === 'outbound') {
+    // Keyed on an External ID field: hubsync writes the hub record's key there and creates by upsert, exactly once.
+    config.mapping = config.mapping.map((r) => (r.key && r.hubField !== 'Account Id' ? { ...r, crmField: DEMO_EXTERNAL_ID_FIELD } : r));
+  }
   return config;
+}
+
+/**
+ * Hub records for the outbound jobs, on the first three demo accounts, owned by each account's Success
+ * Manager (a CRM user, so the owner resolves): what a customer-success team would have entered in the hub.
+ */
+async function createDemoHubRecords(deps: DemoDeps): Promise<void> {
+  const { pool, hubsync, log } = deps;
+  const { rows } = await pool.query<{ id: number; name: string; email: string }>(
+    `SELECT a.id, a.name, u.email FROM record_links l
+       JOIN accounts a ON a.id = l.hub_id
+       JOIN account_assignments s ON s.account_id = a.id AND s.connection_id = l.connection_id
+       JOIN hub_users u ON u.id = s.user_id
+      WHERE l.connection_id = $1 AND l.hub_type = 'account' ORDER BY a.name LIMIT 3`,
+    [DEMO_CONNECTION],
+  );
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString();
+  for (const [i, a] of rows.entries()) {
+    await hubsync.createHubRecord('task', { accountId: a.id, title: `Prepare renewal plan for ${a.name}`, status: 'Not Started', priority: 'High', dueDate: day(7 + i).slice(0, 10), assigneeEmail: a.email });
+    await hubsync.createHubRecord('touchpoint', { accountId: a.id, subject: `Quarterly business review with ${a.name}`, content: 'Adoption, open tickets, next steps.', touchpointDate: day(-1 - i), creatorEmail: a.email });
+    await hubsync.createHubRecord('campaign_touch', { accountId: a.id, campaignName: 'Winter onboarding', campaignKind: i === 0 ? 'one_time' : 'ongoing', recipientCount: 5 + i, senderEmail: a.email, startDate: day(-2), createdByEmail: a.email });
+  }
+  log(`Demo: created ${rows.length * 3} hub records (tasks, touchpoints, campaign touches) for the outbound jobs; change them with \`npx hubsync hub task list\` and friends.`);
 }
 
 /**
@@ -89,14 +121,20 @@ export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; creat
   }
   const describe = (kind: JobKind, r: JobRunResult) =>
     `Demo: ${demoJobId(kind)} run ${r.runId} done (${r.stats.created} created, ${r.stats.updated} updated, ${totalOf(r.stats.skipped)} skipped, ${totalOf(r.stats.rejected)} rejected).`;
+  // Accounts first (the others need their parents matched), then the inbound jobs, then the outbound ones, which
+  // send the hub's own records (and recognise what inbound just brought as no change of the hub's).
+  const run = async (kinds: JobKind[]) => {
+    await Promise.all(kinds.map(async (kind) => log(describe(kind, await hubsync.runJob(demoJobId(kind), 'incremental')))));
+  };
   const firstRuns = (async () => {
-    const [first, ...rest] = created;
-    if (first === 'accounts-inbound') {
-      log(describe(first, await hubsync.runJob(demoJobId(first), 'incremental')));
+    if (created.includes('accounts-inbound')) {
+      await run(['accounts-inbound']);
       await enableDemoWriteBack(deps);
     }
-    const others = first === 'accounts-inbound' ? rest : created;
-    await Promise.all(others.map(async (kind) => log(describe(kind, await hubsync.runJob(demoJobId(kind), 'incremental')))));
+    await run(created.filter((k) => k !== 'accounts-inbound' && JOB_KIND_INFO[k].direction === 'inbound'));
+    const outbound = created.filter((k) => JOB_KIND_INFO[k].direction === 'outbound');
+    if (outbound.length) await createDemoHubRecords(deps);
+    await run(outbound);
   })();
   return { jobs: DEMO_KINDS.map(demoJobId), created: created.map(demoJobId), firstRuns };
 }

@@ -51,9 +51,13 @@ describe('hubsync start (local stack)', () => {
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);
       expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['temporal ui', 'end to end', 'sandbox salesforce']));
 
-      // The demo: a connection to the sandbox and the three inbound jobs, enabled, scheduled, run once.
+      // The demo: a connection to the sandbox and all six jobs, enabled, scheduled, run once.
       await first.waitFor(/Demo: demo-tasks-inbound run \d+ done \(\d+ created/, 120000);
       await first.waitFor(/Demo: demo-touchpoints-inbound run \d+ done \(\d+ created/, 120000);
+      // All six kinds run: the outbound jobs send the hub's own records (3 each), nothing rejected.
+      for (const kind of ['tasks-outbound', 'touchpoints-outbound', 'campaign-touch-outbound']) {
+        await first.waitFor(new RegExp(`Demo: demo-${kind} run \\d+ done \\(3 created, 0 updated, \\d+ skipped, 0 rejected\\)`), 120000);
+      }
       // The write-back example the demo prints (and the README shows) works as printed (W1, W3, W6).
       await first.waitFor(/Demo: try it on .*npx hubsync writeback demo:\S+/, 120000);
       const account = /npx hubsync writeback (demo:\S+)/.exec(first.output)?.[1] as string;
@@ -63,7 +67,9 @@ describe('hubsync start (local stack)', () => {
       expect(writeback.stdout).toMatch(/account_notes\s+demo\s+Account\/\S+\s+Description\s+written/);
       expect(writeback.stdout).toMatch(/2 of 2 source\(s\) written or unchanged/);
       const jobs = JSON.parse((await runCli(['job', 'list', '--json'], env)).stdout) as Array<{ id: string; enabled: boolean }>;
-      expect(jobs.map((j) => [j.id, j.enabled])).toEqual([['demo-accounts-inbound', true], ['demo-tasks-inbound', true], ['demo-touchpoints-inbound', true]]);
+      expect(jobs.map((j) => [j.id, j.enabled]).sort()).toEqual(
+        [['demo-accounts-inbound', true], ['demo-campaign-touch-outbound', true], ['demo-tasks-inbound', true], ['demo-tasks-outbound', true], ['demo-touchpoints-inbound', true], ['demo-touchpoints-outbound', true]],
+      );
       const runs = JSON.parse((await runCli(['job', 'runs', 'demo-tasks-inbound', '--json'], env)).stdout) as Array<{ workflowId: string; status: string; stats: { created: number } }>;
       // The demo's own first run (the 15-minute schedule, aligned to the clock, may have started another).
       const demoRun = runs.find((r) => r.workflowId.includes('-manual-'));
