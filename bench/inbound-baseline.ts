@@ -1,72 +1,35 @@
 /**
  * Child process of bench/inbound.ts: the baseline, an inbound run without Temporal. The same page functions
- * the syncInboundPages activity calls (activities/jobs/inbound-page.ts), in one plain loop: fetch the page
- * after the cursor (the connector's readPage: queryAll, 2,000 records), write it (map, match parents, batched upsert in one
- * transaction, cursor), until a page has fewer than 2,000 records. No run record, no page journal, no
- * heartbeats, no workflow.
+ * the syncInboundPages activity calls (activities/jobs/inbound-page.ts), in one plain loop (runInboundLoop,
+ * bench/baseline-child.ts): fetch the page after the cursor (the connector's readPage: queryAll, 2,000
+ * records), write it (map, match parents, batched upsert in one transaction, cursor), until a page has fewer
+ * than 2,000 records. No run record, no page journal, no heartbeats, no workflow.
  *
  * The same process measures the two floors (inbound-ipc.ts): `page` is the loop's reads alone (nothing
  * written), and `load` then `write` are its writes alone (every page read into memory first, unmeasured, then
  * only the writeInboundPage calls; bench/inbound.ts starts a process of its own on a third database for that).
  *
- * It is a process of its own, like the worker, so each side runs on its own event loop and has its own RSS.
- * Environment: BENCH_DATABASE_URL, HUBSYNC_SECRET_KEY (base64), BENCH_CONNECTION_ID. The Salesforce session
- * is opened once at start-up (one token request, before anything is measured), as the worker keeps one
- * session per connection for its lifetime.
+ * It is a process of its own, like the worker, so each side runs on its own event loop and has its own RSS;
+ * its environment, session and command loop are bench/baseline-child.ts's.
  */
-import { getJob } from '../activities/hub/jobs';
-import { SecretBox } from '../activities/hub/secrets';
-import { createPool } from '../activities/hub/store';
-import { openSession } from '../activities/sessions';
 import { cursorAfter, writeInboundPage } from '../activities/jobs/inbound-page';
 import type { InboundJob } from '../activities/jobs/page-plan';
 import { inboundReadSpec } from '../activities/mapping/engine';
 import { addStats, emptyStats } from '../kernel/stats';
 import { START_CURSOR, type SyncCursor } from '../kernel/cursors';
 import type { CrmRecord } from '../activities/crm/connector';
+import { loadJob, openBaseline, runInboundLoop, serveCommands } from './baseline-child';
 import type { BaselineCommand, BaselineDone, BaselineLoaded, BaselineMessage, BaselinePaged, BaselineWritten } from './inbound-ipc';
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (bench/inbound-baseline.ts is started by bench/inbound.ts)`);
-  return value;
-}
-
-const send = (message: BaselineMessage) => process.send?.(message);
-
-async function main(): Promise<void> {
-  const pool = createPool(env('BENCH_DATABASE_URL'), { applicationName: 'hubsync-bench-baseline' });
-  const box = new SecretBox(Buffer.from(env('HUBSYNC_SECRET_KEY'), 'base64'));
-  const session = await openSession(pool, box, env('BENCH_CONNECTION_ID'));
+serveCommands<BaselineCommand>('bench baseline', async () => {
+  const deps = await openBaseline('hubsync-bench-baseline');
+  const { pool, session } = deps;
   const pageSize = session.limits.pageSize;
-
-  const loadJob = async (jobId: string): Promise<InboundJob> => {
-    const record = await getJob(pool, jobId);
-    return { jobId, connectionId: record.connectionId, config: record.config };
-  };
 
   const run = async (jobId: string): Promise<BaselineDone> => {
     const started = performance.now();
-    const job = await loadJob(jobId);
-    let cursor = START_CURSOR;
-    let stats = emptyStats();
-    let fetches = 0;
-    let fetchMs = 0;
-    let writeMs = 0;
-    for (let pageNo = 0; ; pageNo++) {
-      const t0 = performance.now();
-      const records = await session.readPage(inboundReadSpec(job.config), cursor, { pageSize, includeDeleted: true });
-      const t1 = performance.now();
-      fetches++;
-      fetchMs += t1 - t0;
-      if (records.length === 0) break;
-      const outcome = await writeInboundPage(pool, job, { runId: null, pageNo, statsBefore: emptyStats(), advanceCursor: true }, records, cursor);
-      writeMs += performance.now() - t1;
-      stats = addStats(stats, outcome.stats);
-      cursor = outcome.nextCursor;
-      if (records.length < pageSize) break;
-    }
-    return { type: 'done', jobId, ms: performance.now() - started, stats, fetches, fetchMs, writeMs };
+    const loop = await runInboundLoop(deps, jobId);
+    return { type: 'done', jobId, ms: performance.now() - started, ...loop };
   };
 
   /** The job's pages as `run` reads them, each with the cursor it was read after (the empty last one too). */
@@ -85,7 +48,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     let records = 0;
     let fetches = 0;
-    for await (const batch of pagesOf(await loadJob(jobId))) {
+    for await (const batch of pagesOf(await loadJob(pool, jobId))) {
       fetches++;
       records += batch.records.length;
     }
@@ -97,7 +60,7 @@ async function main(): Promise<void> {
 
   const load = async (jobId: string): Promise<BaselineLoaded> => {
     const started = performance.now();
-    const job = await loadJob(jobId);
+    const job = await loadJob(pool, jobId);
     const pages: Array<{ records: CrmRecord[]; cursor: SyncCursor }> = [];
     let records = 0;
     for await (const batch of pagesOf(job)) {
@@ -137,31 +100,5 @@ async function main(): Promise<void> {
         return write();
     }
   };
-
-  let busy = Promise.resolve();
-  process.on('message', (m: BaselineCommand) => {
-    if (m.cmd === 'exit') {
-      busy = busy.then(async () => {
-        await pool.end();
-        process.exit(0);
-      });
-      return;
-    }
-    busy = busy.then(async () => {
-      try {
-        send(await answer(m));
-      } catch (err) {
-        send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-      }
-    });
-  });
-  // The parent went away: nothing left to measure for.
-  process.on('disconnect', () => process.exit(1));
-  send({ type: 'ready' });
-}
-
-main().catch((err: unknown) => {
-  send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-  process.stderr.write(`bench baseline: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
+  return { answer, close: () => pool.end() };
 });

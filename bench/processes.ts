@@ -1,11 +1,14 @@
 /**
- * The process plumbing the benchmarks share (bench/inbound.ts, bench/writeback.ts): a cleanup list run in
- * reverse order (at the end, on failure, on Ctrl-C), child processes tracked and killed if the benchmark dies,
- * the Salesforce sandbox in a child process of its own (bench/inbound-sandbox.ts), and a real `hubsync worker`
- * process.
+ * The process plumbing the benchmarks share (bench/inbound.ts, bench/outbound.ts, bench/writeback.ts): a
+ * cleanup list run in reverse order (at the end, on failure, on Ctrl-C), child processes tracked and killed if
+ * the benchmark dies, the Salesforce sandbox in a child process of its own (bench/inbound-sandbox.ts), a
+ * baseline child answering commands over IPC (bench/baseline-child.ts is its side), and a real
+ * `hubsync worker` process.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { stopChild } from '../local/processes';
 import type { SandboxReady } from './inbound-ipc';
 
@@ -83,8 +86,51 @@ export function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
 }
 
 /** A bench/ TypeScript file as a child process under tsx, with an IPC channel. */
-export function forkTs(file: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return track(fork(path.join(__dirname, file), [], { execArgv: ['--require', 'tsx/cjs'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+export function forkTs(file: string, env: NodeJS.ProcessEnv = {}, nodeOptions: string[] = []): ChildProcess {
+  return track(fork(path.join(__dirname, file), [], { execArgv: [...nodeOptions, '--require', 'tsx/cjs'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+}
+
+/**
+ * A baseline process (bench/inbound-baseline.ts, bench/outbound-baseline.ts): a bench/ file forked with an
+ * IPC channel that answers one command at a time with one message, `{type: 'error', message}` when it failed.
+ */
+export class BenchChild<Command extends { cmd: string }, Message extends { type: string }> {
+  readonly child: ChildProcess;
+
+  constructor(
+    file: string,
+    env: NodeJS.ProcessEnv,
+    private readonly what: string,
+    nodeOptions: string[] = [],
+  ) {
+    this.child = forkTs(file, env, nodeOptions);
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.what} did not start`);
+    return this.child.pid;
+  }
+
+  private async answer<T extends Message['type']>(type: T): Promise<Extract<Message, { type: T }>> {
+    const m = await nextMessage<Message | { type: 'error'; message: string }>(this.child, this.what);
+    if (m.type === 'error' && 'message' in m) throw new Error(`${this.what}: ${String(m.message)}`);
+    if (m.type !== type) throw new Error(`${this.what}: expected '${type}', got '${m.type}'`);
+    return m as Extract<Message, { type: T }>;
+  }
+
+  async ready(): Promise<void> {
+    await this.answer('ready' as Message['type']);
+  }
+
+  protected request<T extends Message['type']>(command: Command, type: T): Promise<Extract<Message, { type: T }>> {
+    const answer = this.answer(type);
+    this.child.send(command);
+    return answer;
+  }
+
+  stop(): Promise<void> {
+    return stopChild(this.child, { ask: askToExit, graceMs: 10000 });
+  }
 }
 
 export interface Sandbox {
@@ -152,5 +198,21 @@ export class WorkerProcess {
   /** SIGTERM: in-flight activities finish, then it exits (the worker's own grace is 30 s). */
   stop(): Promise<void> {
     return stopChild(this.child, { graceMs: 40000 });
+  }
+}
+
+/**
+ * A workflow's result, or a failure if the worker process ends first (a run with no worker would wait
+ * forever). Either way the pending long poll for the result is cancelled, so nothing retries it afterwards.
+ */
+export async function resultOrWorkerExit<T>(client: Client, worker: WorkerProcess, result: () => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  // The client adds an abort listener to the signal for every call it makes under it (each long poll of a
+  // result that takes minutes) and never removes them: no leak worth a warning for one run.
+  setMaxListeners(0, abort.signal);
+  try {
+    return await Promise.race([client.withAbortSignal(abort.signal, result), worker.exited()]);
+  } finally {
+    abort.abort();
   }
 }

@@ -9,6 +9,7 @@ import type { SyncCursor } from '../../kernel/cursors';
 import { JOB_KIND_INFO, type HubEntity } from '../../kernel/job-kinds';
 import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
 import type { CrmRecord } from '../crm/connector';
+import { forgetKept, keepRejected, park } from '../hub/outcomes';
 import { advanceCursor, committedPage, recordPage } from '../hub/runs';
 import { withTransaction, type Pool } from '../hub/store';
 import { ENTITY_TABLE } from '../hub/sync-lookups';
@@ -245,33 +246,13 @@ async function writeLinks(client: PoolClient, job: InboundJob, entity: HubEntity
 
 /** Parked (T26) and rejected (T28) records: kept with their reason; cleared once written. */
 async function recordOutcomes(client: PoolClient, job: InboundJob, runId: number | null, planned: PlannedRecord[], writtenIds: string[]): Promise<void> {
-  if (writtenIds.length > 0) {
-    await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, writtenIds]);
-    await client.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, writtenIds]);
-  }
-  const parked = planned.filter((p) => p.decision.action === 'skip' && p.decision.code === 'PARENT_NOT_MATCHED');
-  if (parked.length > 0) {
-    await client.query(
-      `INSERT INTO parked_records (job_id, source_id, parent_crm_id, reason_code)
-       SELECT $1, s, p, 'PARENT_NOT_MATCHED' FROM unnest($2::text[], $3::text[]) AS t(s, p)
-       ON CONFLICT (job_id, source_id) DO UPDATE SET parent_crm_id = EXCLUDED.parent_crm_id, parked_at = now()`,
-      [job.jobId, parked.map((p) => p.mapped.crmId), parked.map((p) => p.mapped.parentCrmId)],
-    );
-  }
+  await forgetKept(client, job.jobId, writtenIds);
+  const isParked = (p: PlannedRecord) => p.decision.action === 'skip' && p.decision.code === 'PARENT_NOT_MATCHED';
+  await park(client, job.jobId, 'PARENT_NOT_MATCHED', planned.filter(isParked).map((p) => ({ sourceId: p.mapped.crmId, parentCrmId: p.mapped.parentCrmId })));
   // A record that no longer has a parent at all is no longer waiting for one.
-  const unparked = planned.filter((p) => !(p.decision.action === 'skip' && p.decision.code === 'PARENT_NOT_MATCHED') && p.decision.action !== 'create' && p.decision.action !== 'update');
-  if (unparked.length > 0) await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, unparked.map((p) => p.mapped.crmId)]);
-  const rejected = planned.filter((p): p is PlannedRecord & { decision: { action: 'reject'; code: string; reason: string } } => p.decision.action === 'reject');
-  if (rejected.length > 0) {
-    await client.query(
-      `INSERT INTO rejected_records (job_id, source_id, reason_code, reason, last_run_id)
-       SELECT $1, s, c, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS t(s, c, r)
-       ON CONFLICT (job_id, source_id) DO UPDATE
-         SET reason_code = EXCLUDED.reason_code, reason = EXCLUDED.reason, attempts = rejected_records.attempts + 1,
-             last_attempt_at = now(), last_run_id = EXCLUDED.last_run_id`,
-      [job.jobId, rejected.map((p) => p.mapped.crmId), rejected.map((p) => p.decision.code), rejected.map((p) => p.decision.reason), runId],
-    );
-  }
+  const unparked = planned.filter((p) => !isParked(p) && p.decision.action !== 'create' && p.decision.action !== 'update');
+  await forgetKept(client, job.jobId, unparked.map((p) => p.mapped.crmId), { parked: true });
+  await keepRejected(client, job.jobId, runId, planned.flatMap((p) => (p.decision.action === 'reject' ? [{ sourceId: p.mapped.crmId, code: p.decision.code, reason: p.decision.reason }] : [])));
 }
 
 /** T19: CRM deletions remove the linked hub records (accounts only lose their link and CRM values). */
@@ -282,8 +263,7 @@ async function deleteInHub(client: PoolClient, job: InboundJob, entity: HubEntit
     [job.connectionId, job.config.crmObject, crmIds],
   );
   const hubIds = rows.map((r) => r.hub_id);
-  await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, crmIds]);
-  await client.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, crmIds]);
+  await forgetKept(client, job.jobId, crmIds);
   if (hubIds.length === 0) return 0;
   if (entity === 'account') {
     await client.query('DELETE FROM attribute_values WHERE connection_id = $1 AND account_id = ANY($2)', [job.connectionId, hubIds]);

@@ -12,6 +12,7 @@ import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
 import type { CrmRecord } from '../crm/connector';
 import type { SessionSource } from '../sessions';
 import { getJobForRun } from '../hub/jobs';
+import { forgetKept } from '../hub/outcomes';
 import { committedPage } from '../hub/runs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
@@ -59,10 +60,7 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
         const returned = new Set(records.map((r) => r.id));
         const gone = chunk.filter((id) => !returned.has(id));
         // No longer returned (filtered out, or purged from the recycle bin): nothing to wait or retry for.
-        if (gone.length) {
-          await deps.pool.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, gone]);
-          await deps.pool.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, gone]);
-        }
+        await forgetKept(deps.pool, job.jobId, gone);
         const outcome = await writeInboundPage(deps.pool, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: false }, records, START_CURSOR);
         stats = addStats(stats, outcome.stats);
         pageNo++;

@@ -17,6 +17,7 @@ import { JOB_KIND_INFO, type HubEntity } from '../../kernel/job-kinds';
 import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
 import type { CrmSession, CrmUser, CrmWrite, CrmWriteResult } from '../crm/connector';
 import type { CrmObjectDescribe } from '../crm/types';
+import { forgetKept, keepRejected, park } from '../hub/outcomes';
 import { advanceCursor, committedPage, recordPage } from '../hub/runs';
 import { withTransaction, type Pool } from '../hub/store';
 import { crmParentsOf, ENTITY_TABLE, outboundLinks } from '../hub/sync-lookups';
@@ -240,8 +241,11 @@ export async function planOutboundPage(
       const inCrm = p.record.participants?.find((x) => x.connectionId === job.connectionId && x.crmContactId)?.crmContactId;
       payload[p.mapped.whoField] = inCrm ?? p.mapped.participantEmails.map((e) => contacts.get(e)?.[0]).find(Boolean) ?? null;
     }
+    if (p.decision.action === 'update') return { ...p, payload };
+    // The key goes with the create only: an existing record is matched by its link, and its key field (perhaps
+    // filled by someone else) is left as it is.
     if (p.mapped.externalIdField !== 'Id') payload[p.mapped.externalIdField] = hubRecordKey(entity, p.record.id);
-    return { ...p, payload: p.decision.action === 'create' ? createFields(config, object, payload, p.crmParentId!) : payload };
+    return { ...p, payload: createFields(config, object, payload, p.crmParentId!) };
   });
   return { planned, stamps, settled };
 }
@@ -358,28 +362,7 @@ async function writeLinks(client: PoolClient, job: OutboundJob, entity: Outbound
  */
 async function recordOutcomes(client: PoolClient, job: OutboundJob, runId: number | null, planned: PlannedOutbound[]): Promise<void> {
   const isParked = (d: Decision) => d.action === 'skip' && d.code === 'NO_CRM_PARENT';
-  const rejected = planned.flatMap((p) => (p.decision.action === 'reject' ? [{ id: String(p.record.id), code: p.decision.code, reason: p.decision.reason }] : []));
-  const notCounted = planned.filter((p) => isParked(p.decision)).map((p) => String(p.record.id));
-  const settled = planned.filter((p) => p.decision.action !== 'reject' && !isParked(p.decision)).map((p) => String(p.record.id));
-  if (settled.length) {
-    await client.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, settled]);
-    await client.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, settled]);
-  }
-  if (notCounted.length) {
-    await client.query(
-      `INSERT INTO parked_records (job_id, source_id, parent_crm_id, reason_code) SELECT $1, s, NULL, 'NO_CRM_PARENT' FROM unnest($2::text[]) AS t(s)
-       ON CONFLICT (job_id, source_id) DO UPDATE SET reason_code = EXCLUDED.reason_code, parked_at = now()`,
-      [job.jobId, notCounted],
-    );
-  }
-  if (rejected.length) {
-    await client.query(
-      `INSERT INTO rejected_records (job_id, source_id, reason_code, reason, last_run_id)
-       SELECT $1, s, c, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS t(s, c, r)
-       ON CONFLICT (job_id, source_id) DO UPDATE
-         SET reason_code = EXCLUDED.reason_code, reason = EXCLUDED.reason, attempts = rejected_records.attempts + 1,
-             last_attempt_at = now(), last_run_id = EXCLUDED.last_run_id`,
-      [job.jobId, rejected.map((r) => r.id), rejected.map((r) => r.code), rejected.map((r) => r.reason), runId],
-    );
-  }
+  await forgetKept(client, job.jobId, planned.filter((p) => p.decision.action !== 'reject' && !isParked(p.decision)).map((p) => String(p.record.id)));
+  await park(client, job.jobId, 'NO_CRM_PARENT', planned.filter((p) => isParked(p.decision)).map((p) => ({ sourceId: String(p.record.id), parentCrmId: null })));
+  await keepRejected(client, job.jobId, runId, planned.flatMap((p) => (p.decision.action === 'reject' ? [{ sourceId: String(p.record.id), code: p.decision.code, reason: p.decision.reason }] : [])));
 }

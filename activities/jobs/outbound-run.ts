@@ -11,6 +11,7 @@ import type { PagesInput, PagesResult } from '../../kernel/runs';
 import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
 import type { SessionSource } from '../sessions';
 import { getJobForRun } from '../hub/jobs';
+import { forgetKept, keepRejected, type KeptRecord } from '../hub/outcomes';
 import { committedPage, recordPage } from '../hub/runs';
 import { withTransaction, type Pool } from '../hub/store';
 import { ENTITY_TABLE, readOutboundRecords } from '../hub/sync-lookups';
@@ -81,10 +82,7 @@ export function createOutboundRunActivities(deps: OutboundRunDeps) {
         const records = all.filter((r) => !input.cursor.modifiedAt || Date.parse(r.updatedAt) < Date.parse(input.cursor.modifiedAt));
         // Deleted in the hub, or no longer matching the job's filter: nothing to retry.
         const gone = chunk.filter((id) => !returned.has(id)).map(String);
-        if (gone.length) {
-          await deps.pool.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, gone]);
-          await deps.pool.query('DELETE FROM parked_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, gone]);
-        }
+        await forgetKept(deps.pool, job.jobId, gone);
         const outcome = await syncOutboundPage(pageDeps, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: false, now: new Date() }, records, START_CURSOR);
         stats = addStats(stats, outcome.stats);
         pageNo++;
@@ -160,30 +158,22 @@ export function createOutboundRunActivities(deps: OutboundRunDeps) {
         const page = emptyStats();
         page.pages = 1;
         const deleted: string[] = [];
-        const rejected: Array<{ hubId: number; code: string; reason: string }> = [];
+        const rejected: KeptRecord[] = [];
         rows.forEach((row, i) => {
           const result = results[i]!;
           if (result.ok || result.errors.some((e) => ALREADY_GONE.has(e.code))) deleted.push(row.crm_id);
           else {
             refused.push(row.crm_id);
             const code = result.errors[0]?.code ?? 'UNKNOWN';
-            rejected.push({ hubId: row.hub_id, code, reason: `deleting ${job.config.crmObject} ${row.crm_id}: ${result.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}` });
+            rejected.push({ sourceId: String(row.hub_id), code, reason: `deleting ${job.config.crmObject} ${row.crm_id}: ${result.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}` });
             page.rejected[code] = (page.rejected[code] ?? 0) + 1;
           }
         });
         page.deleted = deleted.length;
         await withTransaction(deps.pool, async (client) => {
           if (deleted.length) await client.query('DELETE FROM record_links WHERE connection_id = $1 AND crm_object = $2 AND crm_id = ANY($3)', [job.connectionId, job.config.crmObject, deleted]);
-          const done = rows.filter((r) => deleted.includes(r.crm_id)).map((r) => String(r.hub_id));
-          if (done.length) await client.query('DELETE FROM rejected_records WHERE job_id = $1 AND source_id = ANY($2)', [job.jobId, done]);
-          for (const r of rejected) {
-            await client.query(
-              `INSERT INTO rejected_records (job_id, source_id, reason_code, reason, last_run_id) VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT (job_id, source_id) DO UPDATE SET reason_code = EXCLUDED.reason_code, reason = EXCLUDED.reason,
-                 attempts = rejected_records.attempts + 1, last_attempt_at = now(), last_run_id = EXCLUDED.last_run_id`,
-              [job.jobId, String(r.hubId), r.code, r.reason, input.runId],
-            );
-          }
+          await forgetKept(client, job.jobId, rows.filter((r) => deleted.includes(r.crm_id)).map((r) => String(r.hub_id)), { rejected: true });
+          await keepRejected(client, job.jobId, input.runId, rejected);
           await recordPage(client, input.runId, { pageNo, nextCursor: START_CURSOR, stats: page, runStats: addStats(addStats(input.statsBefore, stats), page) });
         });
         stats = addStats(stats, page);

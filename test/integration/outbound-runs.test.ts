@@ -57,7 +57,10 @@ describe('outbound runs', () => {
   it('creates hub tasks in Salesforce with WhatId and the owner by email, then updates only what changed (T3, T16, T21, T24)', async () => {
     const config = configFromTemplate('tasks-outbound');
     config.hubFilter = { ownerEmails: [owner.Email] };
-    await createJob('obr-tasks', config);
+    // Keyed on Id (the template), a create cannot be made exactly-once: validation says so, and the job still runs.
+    const { validation } = await createValidatedJob(pool, testSecretBox, { id: 'obr-tasks', connectionId: C, config });
+    expect(validation.ok).toBe(true);
+    expect(validation.issues).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'warning', code: 'CREATE_NOT_IDEMPOTENT', row: 2 })]));
     const first = await addTask('OBR first task');
     const orphan = await addTask('OBR task of a hub-only account', { accountId: unmatchedAccount });
 
@@ -86,6 +89,13 @@ describe('outbound runs', () => {
     const third = await hubsync.runJob('obr-tasks', 'incremental');
     expect(third.stats).toMatchObject({ created: 0, updated: 0 });
     expect((await loggedRequests(sf.admin, 'PATCH', '*composite/sobjects*')).length).toBe(before + 1);
+  });
+
+  it('refuses a key field that is not an External ID, saving nothing (T13)', async () => {
+    const config = configFromTemplate('tasks-outbound');
+    config.mapping = config.mapping.map((r) => (r.key && r.hubField === 'Task External Id' ? { ...r, crmField: 'CallDisposition' } : r));
+    await expect(createJob('obr-bad-key', config)).rejects.toThrow(/CallDisposition cannot hold a record's external ID/);
+    expect((await pool.query(`SELECT 1 FROM integration_jobs WHERE id = 'obr-bad-key'`)).rows).toEqual([]);
   });
 
   it('updates existing CRM records only when creation is off (T14)', async () => {
