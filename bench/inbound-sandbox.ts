@@ -2,8 +2,8 @@
  * Child process of bench/inbound.ts: the Salesforce sandbox on its own event loop, so neither side of the
  * benchmark (the worker process, the baseline process) shares a CPU thread with the server it pages from.
  * Started with fork(); answers its URL and credentials once listening; `{cmd: 'exit'}` (or the parent going
- * away) closes it. Also bench/writeback.ts's sandbox, seeded with the demo org: BENCH_SANDBOX_SEED=demo|none
- * (default none).
+ * away) closes it. Also bench/outbound.ts's two sandboxes (one per side), and bench/writeback.ts's, seeded with
+ * the demo org: BENCH_SANDBOX_SEED=demo|none (default none).
  */
 import { startSalesforceSandbox } from '../sandbox/salesforce';
 import type { SandboxReady } from './inbound-ipc';

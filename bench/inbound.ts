@@ -58,6 +58,7 @@ import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY } from '../workflows/job-run';
 import type { BaselineCommand, BaselineDone, BaselineLoaded, BaselineMessage, BaselinePaged, BaselineWritten } from './inbound-ipc';
 import {
   activityBreakdown,
+  benchSizes,
   clearRequestLog,
   cpuMeter,
   callsOf,
@@ -72,10 +73,12 @@ import {
   parseSizeOptions,
   perPage,
   rate,
+  ratioText,
   readProcStatus,
   requestLog,
   rssByFifth,
   rssTargetRow,
+  RSS_GROWTH_TOLERANCE,
   secs,
   serverMsOf,
   signed,
@@ -110,13 +113,6 @@ const API_CALL_SLACK = 4;
  * retryParkedAndRejected (incremental runs) and finishRun (historyBound, bench/measure.ts).
  */
 const OTHER_ACTIVITIES = 4;
-/**
- * Worker peak RSS at the largest size may exceed the peak at the smallest by at most this fraction. A short
- * run can end before V8's heap has grown to its steady size (a 10,000-record run lasts about a second), so
- * the table also prints the peak per fifth of each run; a larger size (`--sizes 10000,100000,300000`) shows
- * whether the peak levels off or keeps growing with N.
- */
-const RSS_GROWTH_TOLERANCE = 0.2;
 
 /** Salesforce's page size: one page is one API call. */
 const PAGE_SIZE = SALESFORCE_LIMITS.pageSize;
@@ -476,7 +472,7 @@ function reportSize(r: SizeResult): { ok: boolean; text: string } {
     ['wall clock, start → all written', secs(wf.ms), secs(bl.ms), ''],
     ['records/s', int(wfRate), int(blRate), ''],
     ['CPU time of the process', secs(wf.cpu.self), secs(bl.cpu.self), `worker / baseline process; the sandbox's: ${secs(wf.cpu.sandbox)} / ${secs(bl.cpu.sandbox)}`],
-    ['ratio workflow / baseline', ratio.toFixed(2), '', `target ≥ ${TARGET_RATIO.toFixed(1)}: ${verdict(ratio >= TARGET_RATIO)}`],
+    ['ratio workflow / baseline', ratioText(ratio, TARGET_RATIO), '', `target ≥ ${TARGET_RATIO.toFixed(1)}: ${verdict(ratio >= TARGET_RATIO)}`],
     ['fraction of the lower floor', (wfRate / floors.lower).toFixed(2), (blRate / floors.lower).toFixed(2), `the ${floors.lowerName} floor, ${int(floors.lower)} records/s (floors below)`],
     ['CPU time per record', usPerRecord(wf.cpu.self, n), usPerRecord(bl.cpu.self, n), `worker / baseline process; the sandbox's: ${usPerRecord(wf.cpu.sandbox, n)} / ${usPerRecord(bl.cpu.sandbox, n)}`],
     ['data API calls (excl. OAuth)', int(wf.api.data), int(bl.api.data), `minimum ceil(N/2000) = ${int(minimum)}`],
@@ -545,7 +541,7 @@ function reportTargets(results: SizeResult[]): string {
     RSS_GROWTH_TOLERANCE,
   );
   const rows = [
-    [`throughput ≥ ${TARGET_RATIO.toFixed(1)} × baseline (N = ${sizes})`, ratios.map((x) => x.toFixed(2)).join(' | '), verdict(ratios.every((x) => x >= TARGET_RATIO))],
+    [`throughput ≥ ${TARGET_RATIO.toFixed(1)} × baseline (N = ${sizes})`, ratios.map((x) => ratioText(x, TARGET_RATIO)).join(' | '), verdict(ratios.every((x) => x >= TARGET_RATIO))],
     [
       `throughput / lower floor (N = ${sizes})`,
       results
@@ -579,22 +575,10 @@ runBench(log, { name: 'inbound', sandboxes: 1 }, async (stack, cleanup) => {
   const [sandbox] = stack.sandboxes;
   if (!sandbox) throw new Error('unreachable');
   const ctx: Ctx = { ...stack, opts, cleanup, sandbox };
-  process.stdout.write(
+  await benchSizes(
+    opts.sizes,
     `Inbound run benchmark: tasks-inbound, workflow vs baseline (Node ${process.version}, ${os.cpus().length} CPUs; page size ${int(PAGE_SIZE)}, ` +
-      `${PAGES_PER_ACTIVITY} pages per activity call; sizes ${opts.sizes.map(int).join(', ')})\n`,
+      `${PAGES_PER_ACTIVITY} pages per activity call; sizes ${opts.sizes.map(int).join(', ')})`,
+    { measure: (n, i) => benchSize(ctx, n, i), report: reportSize, targets: reportTargets, failure: 'a run did not create exactly N tasks (see "created = N" above)' },
   );
-  const results: SizeResult[] = [];
-  let allCorrect = true;
-  for (const [i, n] of opts.sizes.entries()) {
-    const result = await benchSize(ctx, n, i);
-    results.push(result);
-    const report = reportSize(result);
-    allCorrect &&= report.ok;
-    process.stdout.write(`\n${report.text}\n`);
-  }
-  process.stdout.write(`\n${reportTargets(results)}\n`);
-  if (!allCorrect) {
-    process.stdout.write('ERROR: a run did not create exactly N tasks (see "created = N" above)\n');
-    process.exitCode = 1;
-  }
 });

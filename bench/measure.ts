@@ -24,6 +24,8 @@ export const signed = (n: number) => (n >= 0 ? `+${int(n)}` : int(n));
 export const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
 export const perPage = (ms: number, pages: number) => (pages ? `${(ms / pages).toFixed(0)} ms` : '-');
 export const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+/** A ratio to 2 decimals, or 3 when 2 would round it across its target (0.795 against 0.8 is not "0.80"). */
+export const ratioText = (x: number, target: number) => ((Number(x.toFixed(2)) >= target) === x >= target ? x.toFixed(2) : x.toFixed(3));
 /** CPU time per record, in µs (the /proc clock ticks every 10 ms). */
 export const usPerRecord = (cpuMs: number, records: number) => `${((cpuMs * 1000) / records).toFixed(0)} µs`;
 /** A benchmark's progress lines, on stderr (the report goes to stdout). */
@@ -47,15 +49,23 @@ export const describeStats = (s: RunStats) => {
 export interface SizeOptions {
   sizes: number[];
   callsPerExecution: number | undefined;
+  /** The benchmark's own switches that were given (`usage.flags`). */
+  flags: Set<string>;
 }
 
-/** `--sizes 10000,100000`, `--quick` (one small size), `--calls-per-execution K`, `--help`. */
-export function parseSizeOptions(argv: string[], usage: { command: string; records: string; quick: number }): SizeOptions {
+/**
+ * `--sizes 10000,100000`, `--quick` (one small size), `--calls-per-execution K`, `--help`, and the benchmark's
+ * own switches (`usage.flags`: switch → what it does).
+ */
+export function parseSizeOptions(argv: string[], usage: { command: string; records: string; quick: number; flags?: Record<string, string> }): SizeOptions {
   let sizes = [10_000, 100_000];
   let callsPerExecution: number | undefined;
+  const flags = new Set<string>();
+  const own = Object.entries(usage.flags ?? {});
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') sizes = [usage.quick];
+    else if (own.some(([flag]) => flag === arg)) flags.add(arg ?? '');
     else if (arg === '--sizes') {
       sizes = (argv[++i] ?? '').split(',').map((s) => Number(s.trim()));
       if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('--sizes: expected positive integers separated by commas, e.g. 10000,100000');
@@ -64,15 +74,16 @@ export function parseSizeOptions(argv: string[], usage: { command: string; recor
       if (!Number.isInteger(callsPerExecution) || callsPerExecution <= 0) throw new Error('--calls-per-execution: expected a positive integer');
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        `${usage.command} [--sizes 10000,100000] [--quick] [--calls-per-execution K]\n` +
+        `${usage.command} [--sizes 10000,100000] [--quick] [--calls-per-execution K]${own.map(([flag]) => ` [${flag}]`).join('')}\n` +
           `  --sizes                ${usage.records}, one measured pair of runs per size (default 10000,100000)\n` +
           `  --quick                one ${int(usage.quick)}-record smoke run\n` +
-          `  --calls-per-execution  start the workflow with this many activity calls per execution (default: the product's ${CALLS_PER_EXECUTION}, through startJobRun), to exercise continue-as-new\n`,
+          `  --calls-per-execution  start the workflow with this many activity calls per execution (default: the product's ${CALLS_PER_EXECUTION}, through startJobRun), to exercise continue-as-new\n` +
+          own.map(([flag, what]) => `  ${flag.padEnd(21)}${what}\n`).join(''),
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${String(arg)} (see --help)`);
   }
-  return { sizes, callsPerExecution };
+  return { sizes, callsPerExecution, flags };
 }
 
 // ---------------------------------------------------------------------------------------------- /proc
@@ -100,18 +111,50 @@ function cpuMs(pid: number): number {
   }
 }
 
+/** CPU time per thread name of a process so far, in ms (`/proc/<pid>/task/<tid>/stat`; threads that ended are not counted). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d#-]+$/, '').trim();
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
 export interface CpuUse {
   /** The measured process (the worker, a baseline). */
   self: number;
   sandbox: number;
+  /** The measured process's CPU time by thread name (`main` is the JavaScript thread), most first. */
+  threads: Array<[string, number]>;
 }
 
-/** CPU time used between start and stop by the measured process and by the sandbox. */
+/** CPU time used between start and stop by the measured process (in all and per thread) and by the sandbox. */
 export function cpuMeter(pid: number, sandboxPid: number): () => CpuUse {
   const self = cpuMs(pid);
   const sandbox = cpuMs(sandboxPid);
-  return () => ({ self: cpuMs(pid) - self, sandbox: cpuMs(sandboxPid) - sandbox });
+  const threads = threadCpuMs(pid);
+  return () => ({
+    self: cpuMs(pid) - self,
+    sandbox: cpuMs(sandboxPid) - sandbox,
+    threads: [...threadCpuMs(pid)].map(([name, ms]): [string, number] => [name, ms - (threads.get(name) ?? 0)]).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]),
+  });
 }
+
+/** `main 1.20 s, tokio-runtime-w 0.31 s, ...`: a CpuUse's threads. */
+export const threadCpu = (cpu: CpuUse) => cpu.threads.map(([name, ms]) => `${name} ${secs(ms)}`).join(', ');
 
 export interface RssSample {
   start: number;
@@ -373,4 +416,40 @@ export function rssTargetRow(results: Array<{ n: number; worker: number; baselin
       `baseline process ${results.map((r) => mb(r.baseline)).join(' | ')}, ${pct(baselineGrowth)})`,
     verdict(growth <= tolerance),
   ];
+}
+
+/**
+ * Worker peak RSS at the largest size may exceed the peak at the smallest by at most this fraction. A short
+ * run can end before V8's heap has grown to its steady size, so the tables also print the peak per fifth of
+ * each run; a larger size (`--sizes 10000,100000,300000`) shows whether the peak levels off or keeps growing
+ * with N.
+ */
+export const RSS_GROWTH_TOLERANCE = 0.2;
+
+// ---------------------------------------------------------------------------------------------- the sizes
+
+/**
+ * A run benchmark's body: the header, then each size measured and its report printed in turn, then the
+ * targets; the exit code is 1 (with `failure` printed) when a size's report is not ok.
+ */
+export async function benchSizes<R>(
+  sizes: number[],
+  header: string,
+  steps: { measure: (n: number, index: number) => Promise<R>; report: (r: R) => { ok: boolean; text: string }; targets: (results: R[]) => string; failure: string },
+): Promise<void> {
+  process.stdout.write(`${header}\n`);
+  const results: R[] = [];
+  let allCorrect = true;
+  for (const [i, n] of sizes.entries()) {
+    const result = await steps.measure(n, i);
+    results.push(result);
+    const report = steps.report(result);
+    allCorrect &&= report.ok;
+    process.stdout.write(`\n${report.text}\n`);
+  }
+  process.stdout.write(`\n${steps.targets(results)}\n`);
+  if (!allCorrect) {
+    process.stdout.write(`ERROR: ${steps.failure}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -3,7 +3,8 @@
  * cleanup list run in reverse order (at the end, on failure, on Ctrl-C), child processes tracked and killed if
  * the benchmark dies, the Salesforce sandbox in a child process of its own (bench/inbound-sandbox.ts), a
  * baseline child answering commands over IPC (bench/baseline-child.ts is its side), and a real
- * `hubsync worker` process.
+ * `hubsync worker` process. With BENCH_CPU_PROF_DIR set, the worker and every forked child write a V8 CPU
+ * profile there when they exit (`node --cpu-prof`, which NODE_OPTIONS does not take).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -13,6 +14,9 @@ import { stopChild } from '../local/processes';
 import type { SandboxReady } from './inbound-ipc';
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'hubsync.js');
+
+/** `--cpu-prof` into BENCH_CPU_PROF_DIR, when it is set. */
+const profileFlags = () => (process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : []);
 
 export const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 
@@ -87,7 +91,7 @@ export function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
 
 /** A bench/ TypeScript file as a child process under tsx, with an IPC channel. */
 export function forkTs(file: string, env: NodeJS.ProcessEnv = {}, nodeOptions: string[] = []): ChildProcess {
-  return track(fork(path.join(__dirname, file), [], { execArgv: [...nodeOptions, '--require', 'tsx/cjs'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  return track(fork(path.join(__dirname, file), [], { execArgv: [...profileFlags(), ...nodeOptions, '--require', 'tsx/cjs'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
 }
 
 /**
@@ -164,7 +168,7 @@ export class WorkerProcess {
   output = '';
 
   constructor(env: NodeJS.ProcessEnv) {
-    this.child = track(spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    this.child = track(spawn(process.execPath, [...profileFlags(), BIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     const keep = (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-20000);
     };
