@@ -54,7 +54,7 @@ import { configFromTemplate } from '../activities/mapping/job-config';
 import { HubsyncClient, type JobRunHandle } from '../client/hubsync-client';
 import type { LoggedRequest } from '../sandbox/salesforce/request-log';
 import { type RunStats } from '../kernel/stats';
-import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY } from '../workflows/job-run';
+import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY as PAGES_PER_CALL } from '../workflows/job-run';
 import type { BaselineCommand, BaselineDone, BaselineLoaded, BaselineMessage, BaselinePaged, BaselineWritten } from './inbound-ipc';
 import {
   activityBreakdown,
@@ -94,6 +94,9 @@ import {
 } from './measure';
 import { BenchChild, resultOrWorkerExit, type Cleanup, type Sandbox, type WorkerProcess } from './processes';
 import { ACCOUNTS_JOB, baselineEnv, CONNECTION_ID, createHub, importAccounts, runBench, startWorker, type Stack } from './stack';
+
+/** Pages per activity call of the job's direction. */
+const PAGES_PER_ACTIVITY = PAGES_PER_CALL.inbound;
 
 // ---------------------------------------------------------------------------------------------- targets
 

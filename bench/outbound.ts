@@ -63,7 +63,7 @@ import { configFromTemplate } from '../activities/mapping/job-config';
 import { HubsyncClient, type JobRunHandle } from '../client/hubsync-client';
 import type { RunStats } from '../kernel/stats';
 import type { LoggedRequest } from '../sandbox/salesforce/request-log';
-import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY } from '../workflows/job-run';
+import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY as PAGES_PER_CALL } from '../workflows/job-run';
 import {
   activityBreakdown,
   benchSizes,
@@ -105,6 +105,9 @@ import {
 import type { OutboundCommand, OutboundDone, OutboundImported, OutboundMessage } from './outbound-ipc';
 import { BenchChild, resultOrWorkerExit, type Cleanup, type Sandbox, type WorkerProcess } from './processes';
 import { ACCOUNTS_JOB, baselineEnv, CONNECTION_ID, createHub, importAccounts, openSandboxConnection, runBench, startWorker, type Stack } from './stack';
+
+/** Pages per activity call of the job's direction. */
+const PAGES_PER_ACTIVITY = PAGES_PER_CALL.outbound;
 
 // ---------------------------------------------------------------------------------------------- targets
 

@@ -29,10 +29,11 @@ import { addStats, emptyStats, formatStats, type RunStats } from '../kernel/stat
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 /**
- * Pages per activity call (plus the page read ahead while the last one is written): a few seconds of work
- * between progress updates and workflow events.
+ * Pages per activity call, by direction: a few seconds of work between progress updates and workflow events.
+ * Inbound pages are the CRM's 2,000 records (plus the page read ahead while the last one is written), outbound
+ * pages one write batch of 200, so an outbound call takes more of them for the same records per call.
  */
-export const PAGES_PER_ACTIVITY = 5;
+export const PAGES_PER_ACTIVITY: Record<Direction, number> = { inbound: 5, outbound: 25 };
 /** Activity calls per workflow execution before continuing as new (if the server has not suggested it yet). */
 export const CALLS_PER_EXECUTION = 200;
 
@@ -105,7 +106,7 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
         continueFrom = { runId, jobVersion, cursor, pageNo, stats: progress.stats, expectedRecords: progress.expectedRecords };
         break;
       }
-      const result = await steps.syncPages({ runId, jobId: input.jobId, jobVersion, cursor, pageNo, statsBefore: progress.stats, maxPages: PAGES_PER_ACTIVITY });
+      const result = await steps.syncPages({ runId, jobId: input.jobId, jobVersion, cursor, pageNo, statsBefore: progress.stats, maxPages: PAGES_PER_ACTIVITY[steps.direction] });
       cursor = result.cursor;
       pageNo = result.pageNo;
       progress.cursor = cursor;

@@ -106,19 +106,22 @@ const hasField = (object: CrmObjectDescribe | undefined, name: string) => Boolea
 const sets = (payload: CrmWrite['fields'], name: string) => Object.keys(payload).some((k) => k.toLowerCase() === name.toLowerCase());
 
 /**
- * What a create adds to the mapped fields: WhatId (T16), and for Events a duration, which Salesforce requires
- * ("When IsAllDayEvent is false, either EndDateTime or DurationInMinutes is required", Event reference):
- * an Event with a start time lasts EVENT_DEFAULT_MINUTES, one with only a date is an all-day event.
+ * What a create adds to the mapped fields, worked out once per page from the object's describe: WhatId (T16),
+ * and for Events a duration, which Salesforce requires ("When IsAllDayEvent is false, either EndDateTime or
+ * DurationInMinutes is required", Event reference): an Event with a start time lasts EVENT_DEFAULT_MINUTES, one
+ * with only a date is an all-day event. The returned function adds them to a record's own payload.
  */
-function createFields(config: JobConfig, object: CrmObjectDescribe | undefined, payload: CrmWrite['fields'], crmParentId: string): CrmWrite['fields'] {
-  const out = { ...payload };
+function createDefaults(config: JobConfig, object: CrmObjectDescribe | undefined): (out: CrmWrite['fields'], crmParentId: string) => CrmWrite['fields'] {
   const parentField = hasField(object, 'WhatId') ? 'WhatId' : (config.mapping.find((r) => r.key && r.hubField.toLowerCase() === 'account id')?.crmField ?? 'WhatId');
-  out[parentField] = crmParentId;
-  if (hasField(object, 'DurationInMinutes') && hasField(object, 'IsAllDayEvent') && !['EndDateTime', 'DurationInMinutes', 'IsAllDayEvent'].some((f) => sets(out, f))) {
-    if (sets(out, 'StartDateTime') || sets(out, 'ActivityDateTime')) out['DurationInMinutes'] = EVENT_DEFAULT_MINUTES;
-    else out['IsAllDayEvent'] = true;
-  }
-  return out;
+  const timed = hasField(object, 'DurationInMinutes') && hasField(object, 'IsAllDayEvent');
+  return (out, crmParentId) => {
+    out[parentField] = crmParentId;
+    if (timed && !['EndDateTime', 'DurationInMinutes', 'IsAllDayEvent'].some((f) => sets(out, f))) {
+      if (sets(out, 'StartDateTime') || sets(out, 'ActivityDateTime')) out['DurationInMinutes'] = EVENT_DEFAULT_MINUTES;
+      else out['IsAllDayEvent'] = true;
+    }
+    return out;
+  };
 }
 
 /** Links whose CRM stamp hubsync has not read back since it wrote them (oldest first). */
@@ -228,6 +231,7 @@ export async function planOutboundPage(
   const toWrite = planned.filter((p) => p.decision.action === 'create' || p.decision.action === 'update');
   const users = await deps.lookups.users(session, toWrite.flatMap((p) => (p.mapped.ownerField && p.mapped.ownerEmail ? [p.mapped.ownerEmail] : [])));
   const contacts = await deps.lookups.contacts(session, toWrite.flatMap((p) => p.mapped.participantEmails));
+  const withCreateDefaults = createDefaults(config, object);
   planned = planned.map((p) => {
     if (p.decision.action !== 'create' && p.decision.action !== 'update') return p;
     const payload: CrmWrite['fields'] = { ...p.mapped.fields };
@@ -245,7 +249,7 @@ export async function planOutboundPage(
     // The key goes with the create only: an existing record is matched by its link, and its key field (perhaps
     // filled by someone else) is left as it is.
     if (p.mapped.externalIdField !== 'Id') payload[p.mapped.externalIdField] = hubRecordKey(entity, p.record.id);
-    return { ...p, payload: createFields(config, object, payload, p.crmParentId!) };
+    return { ...p, payload: withCreateDefaults(payload, p.crmParentId!) };
   });
   return { planned, stamps, settled };
 }

@@ -143,7 +143,8 @@ export class SalesforceSession implements CrmSession {
     const options = { allOrNone: false };
     let answer: unknown;
     try {
-      if (operation === 'create') answer = await sobject.create(records.map((r) => ({ ...r.fields })), options);
+      // jsforce copies each record into the request body itself and leaves the caller's objects alone.
+      if (operation === 'create') answer = await sobject.create(records.map((r) => r.fields), options);
       else if (operation === 'update') answer = await sobject.update(records.map((r) => ({ ...r.fields, Id: requireId(r, operation) })), options);
       else answer = await sobject.destroy(records.map((r) => requireId(r, operation)), options);
     } catch (err) {
@@ -163,7 +164,7 @@ export class SalesforceSession implements CrmSession {
     }
     let answer: unknown;
     try {
-      answer = await this.conn.sobject(object).upsert(records.map((r) => ({ ...r.fields })), externalIdField, { allOrNone: false });
+      answer = await this.conn.sobject(object).upsert(records.map((r) => r.fields), externalIdField, { allOrNone: false });
     } catch (err) {
       throw toCrmError(err, `upsert of ${records.length} ${object} records on ${externalIdField}`);
     }
