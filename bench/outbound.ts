@@ -32,7 +32,9 @@
  * table's statistics, as autovacuum would within a minute or so of a bulk insert (with `--no-analyze` the
  * measured runs start on an unanalyzed table: PostgreSQL then reads each page of hub records with a bitmap scan
  * of every remaining row and a sort, O(N) a page, and whichever side runs first is slowed more, depending on
- * when autovacuum gets to its table). Neither side then finds the other's
+ * when autovacuum gets to its table). Before the measured runs, each side syncs WARM_UP_TASKS tasks of another
+ * owner with a job of its own (not measured, and left out of the checks), so that both compare warm code, as
+ * in a worker that has run jobs before. Neither side then finds the other's
  * records in its org or its hub, and neither writes into tables the other has already grown. Separate orgs
  * rather than one org reset between the runs: the second run would otherwise start on a sandbox whose heap
  * already held the first run's records. Each sandbox runs in a child process, so it shares an event loop with
@@ -135,6 +137,14 @@ const PAGE_SIZE = OUTBOUND_PAGE_SIZE;
 const TASKS_JOB = 'bench-tasks-outbound';
 const EXTERNAL_ID_FIELD = 'Hubsync_External_Id__c';
 const OWNER = 'outbound-owner@hubsync.bench';
+/**
+ * Before the measured runs each side syncs this many tasks of another owner with a job of its own, not
+ * measured: the comparison is then of warm code, as in a worker that has run jobs before, rather than of how
+ * long V8 takes to compile a fresh process (the worker, with about 1,400 modules loaded, pays more of that).
+ */
+const WARM_UP_TASKS = 1_000;
+const WARM_UP_JOB = 'bench-tasks-outbound-warm-up';
+const WARM_UP_OWNER = 'outbound-warm-up@hubsync.bench';
 const NO_ANALYZE = '--no-analyze';
 
 const log = logger('bench:outbound');
@@ -174,14 +184,15 @@ async function prepareOrg(sandbox: Sandbox, accounts: number): Promise<Org> {
   const conn = await openSandboxConnection(sandbox);
   const user = await conn.sobject('User').create({ Username: OWNER, LastName: 'Outbound Owner', Email: OWNER });
   if (!user.success) throw new Error(`creating the owner User failed: ${JSON.stringify(user)}`);
+  await conn.sobject('User').create({ Username: WARM_UP_OWNER, LastName: 'Warm-up Owner', Email: WARM_UP_OWNER });
   const { records } = await conn.query<{ Id: string }>('SELECT Id FROM Account ORDER BY Id', { autoFetch: true, maxFetch: accounts + 1 });
   return { sandbox, conn, userId: user.id, accountIds: records.map((r) => r.Id) };
 }
 
-/** The tasks-outbound template, keyed by the External ID field, for the owner's tasks only. */
-function tasksOutboundConfig() {
+/** The tasks-outbound template, keyed by the External ID field, for one owner's tasks only. */
+function tasksOutboundConfig(owner: string) {
   const tasks = configFromTemplate('tasks-outbound');
-  tasks.hubFilter = { ownerEmails: [OWNER] };
+  tasks.hubFilter = { ownerEmails: [owner] };
   tasks.mapping = tasks.mapping.map((r) => (r.key && r.hubField === 'Task External Id' ? { ...r, crmField: EXTERNAL_ID_FIELD } : r));
   return tasks;
 }
@@ -189,15 +200,16 @@ function tasksOutboundConfig() {
 /** One side's hub: an empty database, the connection to its own org, both jobs. */
 async function createSideHub(stack: Stack, name: string, sandbox: Sandbox): Promise<{ url: string; pool: Pool }> {
   const hub = await createHub(stack, name, sandbox);
-  await createValidatedJob(hub.pool, stack.box, { id: TASKS_JOB, connectionId: CONNECTION_ID, config: tasksOutboundConfig() });
+  await createValidatedJob(hub.pool, stack.box, { id: TASKS_JOB, connectionId: CONNECTION_ID, config: tasksOutboundConfig(OWNER) });
+  await createValidatedJob(hub.pool, stack.box, { id: WARM_UP_JOB, connectionId: CONNECTION_ID, config: tasksOutboundConfig(WARM_UP_OWNER) });
   return hub;
 }
 
 /**
- * The hub's application adds N tasks for the owner, spread over the linked accounts, as one statement (so all
+ * The hub's application adds N tasks for `owner`, spread over the linked accounts, as one statement (so all
  * share one updated_at: the keyset order is then by ID). Run on both hubs, it writes the same rows.
  */
-async function insertHubTasks(pool: Pool, n: number): Promise<void> {
+async function insertHubTasks(pool: Pool, n: number, owner: string): Promise<void> {
   await pool.query(
     `WITH a AS (SELECT array_agg(hub_id ORDER BY hub_id) AS ids FROM record_links WHERE connection_id = $1 AND hub_type = 'account')
      INSERT INTO tasks (account_id, title, description, status, priority, due_date, assignee_email)
@@ -207,7 +219,7 @@ async function insertHubTasks(pool: Pool, n: number): Promise<void> {
             (ARRAY['High', 'Normal', 'Low'])[1 + n % 3],
             DATE '2025-01-01' + (n % 365), $3
        FROM a, generate_series(1, $2::int) AS n`,
-    [CONNECTION_ID, n, OWNER],
+    [CONNECTION_ID, n, owner],
   );
 }
 
@@ -268,10 +280,11 @@ interface CrmCheck {
   hubKeys: number;
 }
 
-async function checkCrm(conn: SfConnection, pool: Pool, n: number): Promise<CrmCheck> {
-  const { records } = await conn.query<Record<string, string | null>>(`SELECT Id, ${EXTERNAL_ID_FIELD} FROM Task`, { autoFetch: true, maxFetch: 2 * n + 1000 });
+/** The measured owner's Tasks in the org (the warm-up's belong to another owner). */
+async function checkCrm(org: Org, pool: Pool, n: number): Promise<CrmCheck> {
+  const { records } = await org.conn.query<Record<string, string | null>>(`SELECT Id, ${EXTERNAL_ID_FIELD} FROM Task WHERE OwnerId = '${org.userId}'`, { autoFetch: true, maxFetch: 2 * n + 1000 });
   const keys = new Set(records.map((r) => r[EXTERNAL_ID_FIELD]).filter((k): k is string => Boolean(k)));
-  const { rows } = await pool.query<{ id: string }>('SELECT id FROM tasks');
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM tasks WHERE assignee_email = $1', [OWNER]);
   const hubKeys = rows.filter((r) => keys.has(`task-${r.id}`)).length;
   return { tasks: records.length, distinctKeys: keys.size, hubKeys };
 }
@@ -287,9 +300,9 @@ interface HubCheck {
 async function checkHub(pool: Pool): Promise<HubCheck> {
   const { rows } = await pool.query<HubCheck>(
     `SELECT count(*)::int AS "links", count(DISTINCT crm_id)::int AS "distinctCrmIds", count(*) FILTER (WHERE crm_stamp_pending)::int AS "pendingStamps",
-            (SELECT count(*)::int FROM tasks WHERE external_id IS NOT NULL) AS "withExternalId"
-       FROM record_links WHERE connection_id = $1 AND hub_type = 'task'`,
-    [CONNECTION_ID],
+            (SELECT count(*)::int FROM tasks WHERE external_id IS NOT NULL AND assignee_email = $2) AS "withExternalId"
+       FROM record_links l JOIN tasks t ON t.id = l.hub_id AND t.assignee_email = $2 WHERE l.connection_id = $1 AND l.hub_type = 'task'`,
+    [CONNECTION_ID, OWNER],
   );
   return rows[0] ?? { links: 0, distinctCrmIds: 0, pendingStamps: 0, withExternalId: 0 };
 }
@@ -334,7 +347,7 @@ type Ctx = Stack & { opts: SizeOptions; cleanup: Cleanup };
 /** What both sides check after their run: the request log of their org, the org's Tasks, their hub. */
 async function afterRun(org: Org, pool: Pool, n: number, pagesPerCall: number | undefined) {
   const requests = await requestLog(org.sandbox);
-  return { api: apiUse(requests), gaps: writeGaps(requests, pagesPerCall), crm: await checkCrm(org.conn, pool, n), hub: await checkHub(pool) };
+  return { api: apiUse(requests), gaps: writeGaps(requests, pagesPerCall), crm: await checkCrm(org, pool, n), hub: await checkHub(pool) };
 }
 
 async function measureWorkflow(ctx: Ctx, org: Org, pool: Pool, worker: WorkerProcess, n: number): Promise<WorkflowSide> {
@@ -383,11 +396,16 @@ async function benchSize(ctx: Ctx, n: number, index: number): Promise<SizeResult
   const setupMs = performance.now() - setupStarted;
   log(`N = ${int(n)}: inserting ${int(n)} tasks into each hub...`);
   const insertStarted = performance.now();
-  await insertHubTasks(wfHub.pool, n);
-  await insertHubTasks(blHub.pool, n);
+  for (const hub of [wfHub, blHub]) {
+    await insertHubTasks(hub.pool, WARM_UP_TASKS, WARM_UP_OWNER);
+    await insertHubTasks(hub.pool, n, OWNER);
+  }
   const analyzed = !ctx.opts.flags.has(NO_ANALYZE);
   if (analyzed) for (const hub of [wfHub, blHub]) await hub.pool.query('ANALYZE tasks');
   const insertMs = performance.now() - insertStarted;
+  log(`N = ${int(n)}: warming up both sides (${int(WARM_UP_TASKS)} tasks of another owner each, not measured)...`);
+  await HubsyncClient.over(ctx.client, wfHub.pool).runJob(WARM_UP_JOB, 'full');
+  await baseline.run(WARM_UP_JOB);
 
   const order: Array<'workflow' | 'baseline'> = index % 2 === 0 ? ['workflow', 'baseline'] : ['baseline', 'workflow'];
   let workflow: WorkflowSide | undefined;
