@@ -8,7 +8,7 @@ import type { SyncCursor } from '../../kernel/cursors';
 import { campaignTouchSubject, type HubParticipant, type HubRecordForOutbound, type HubValue } from '../mapping/engine';
 import type { HubFilter } from '../mapping/job-config';
 import type { HubEntity } from '../../kernel/job-kinds';
-import type { Pool } from './store';
+import { withTransaction, type Pool } from './store';
 
 export const ENTITY_TABLE: Record<HubEntity, string> = {
   account: 'accounts',
@@ -167,13 +167,21 @@ export async function readOutboundRecords(pool: Pool, entity: Exclude<HubEntity,
       ? `(SELECT coalesce(json_agg(json_build_object('email', p.email, 'crmContactId', p.crm_contact_id, 'connectionId', p.connection_id) ORDER BY p.participant_key), '[]'::json)
             FROM touchpoint_participants p WHERE p.touchpoint_id = t.id)`
       : 'NULL::json';
-  const { rows } = await pool.query<Record<string, HubValue> & OutboundRow>(
-    `SELECT t.id, t.external_id, t.account_id, t.updated_at, to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_key,
+  const sql = `SELECT t.id, t.external_id, t.account_id, t.updated_at, to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_key,
             ${custom} AS custom, ${participants} AS participants, ${OUTBOUND_COLUMNS[entity].map((c) => `t.${c}`).join(', ')}
        FROM ${ENTITY_TABLE[entity]} t WHERE ${conditions.join(' AND ')}
-      ORDER BY ${order} LIMIT ${param(opts.limit)}`,
-    params,
-  );
+      ORDER BY ${order} LIMIT ${param(opts.limit)}`;
+  type Row = Record<string, HubValue> & OutboundRow;
+  // A page walks the (updated_at, id) index from the cursor. Without statistics (a table just bulk-loaded, not
+  // yet analyzed) the planner may rather scan and sort every remaining row, page after page: O(N) a page, O(N²)
+  // a run. Sorting is ruled out for this one query, so each page stays an index walk of its own records.
+  const { rows } =
+    opts.order === 'keyset'
+      ? await withTransaction(pool, async (client) => {
+          await client.query('SET LOCAL enable_sort = off');
+          return client.query<Row>(sql, params);
+        })
+      : await pool.query<Row>(sql, params);
   return rows.map((r) => {
     const columns: Record<string, HubValue> = Object.fromEntries(OUTBOUND_COLUMNS[entity].map((c) => [c, r[c] ?? null]));
     if (entity === 'campaign_touch') {

@@ -89,6 +89,14 @@ describe('outbound runs', () => {
     const third = await hubsync.runJob('obr-tasks', 'incremental');
     expect(third.stats).toMatchObject({ created: 0, updated: 0 });
     expect((await loggedRequests(sf.admin, 'PATCH', '*composite/sobjects*')).length).toBe(before + 1);
+
+    // Someone relates the task to another account in Salesforce; the hub's later change goes out without WhatId (T16).
+    const other = (await conn.query<{ Id: string }>(`SELECT Id FROM Account WHERE Id != '${account.crmId}' ORDER BY Id LIMIT 1`)).records[0]!.Id;
+    await conn.sobject('Task').update({ Id: link!.crm_id, WhatId: other });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // Salesforce stamps to the second: the hub's change is later
+    await pool.query(`UPDATE tasks SET title = 'OBR first task (again)' WHERE id = $1`, [first]);
+    expect((await hubsync.runJob('obr-tasks', 'incremental')).stats).toMatchObject({ updated: 1 });
+    expect(await sfTask(link!.crm_id)).toMatchObject({ Subject: 'OBR first task (again)', WhatId: other });
   });
 
   it('refuses a key field that is not an External ID, saving nothing (T13)', async () => {
