@@ -30,12 +30,12 @@
  * then the same SQL inserts the same N tasks into each hub (generate_series: the same IDs, titles,
  * descriptions, statuses, priorities, due dates, accounts and owner), and ANALYZE gives the planner the new
  * table's statistics, as autovacuum would within a minute or so of a bulk insert (with `--no-analyze` the
- * measured runs start on an unanalyzed table: PostgreSQL then reads each page of hub records with a bitmap scan
- * of every remaining row and a sort, O(N) a page, and whichever side runs first is slowed more, depending on
- * when autovacuum gets to its table). Before the measured runs, each side syncs WARM_UP_TASKS tasks of another
- * owner with a job of its own (not measured, and left out of the checks), so that both compare warm code, as
- * in a worker that has run jobs before. Neither side then finds the other's
- * records in its org or its hub, and neither writes into tables the other has already grown. Separate orgs
+ * measured runs start on an unanalyzed table, which shows that the page read does not depend on statistics:
+ * readOutboundRecords rules out a sort, so each page walks the (updated_at, id) index instead of a scan of every
+ * remaining row and a sort, O(N) a page, that the planner chose there before). Before the measured runs, each
+ * side syncs WARM_UP_TASKS tasks of another owner with a job of its own (not measured, and left out of the
+ * checks), so that both compare warm code, as in a worker that has run jobs before. Neither side then finds the
+ * other's records in its org or its hub, and neither writes into tables the other has already grown. Separate orgs
  * rather than one org reset between the runs: the second run would otherwise start on a sandbox whose heap
  * already held the first run's records. Each sandbox runs in a child process, so it shares an event loop with
  * neither side; the worker and the baseline are both separate processes, each with one Salesforce session
