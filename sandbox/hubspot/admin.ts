@@ -1,11 +1,15 @@
 /**
  * The admin API under `/__admin` (no auth, loopback clients only; not part of HubSpot's surface): health,
- * reset, seeding, custom properties, the request log (the Salesforce sandbox's generic RequestLog). JSON in and out; errors `{error, issues?}` with 400.
+ * reset, seeding, custom properties, the request log (the Salesforce sandbox's generic RequestLog), OAuth
+ * token lifetime, rate limits and fault injection. JSON in and out; errors `{error, issues?}` with 400.
  */
 import { z } from 'zod';
 import { type RequestLog } from '../salesforce/request-log';
 import { HubSpotError } from './errors';
+import { type FaultInjector } from './faults';
 import { jsonBody, ok, RouteTable, type HsRequest, type HsResponse } from './http';
+import { type RateLimiter } from './limits';
+import { type OAuthTokens } from './oauth';
 import { SANDBOX_ACCESS_TOKEN, SANDBOX_PORTAL_ID, type Portal } from './portal';
 import { seedCompanies } from './seed';
 
@@ -21,6 +25,18 @@ const Schemas = {
     options: z.array(z.union([z.string().min(1), z.object({ label: z.string(), value: z.string().min(1) })])).optional(),
     multiple: z.boolean().optional(),
     description: z.string().optional(),
+    /** A unique identifier property, usable as `idProperty` of batch upsert. */
+    hasUniqueValue: z.boolean().optional(),
+  }),
+  oauth: z.object({ accessTokenTtlSeconds: z.number().int().positive().max(86_400 * 365) }),
+  rateLimits: z.object({ secondly: z.number().int().positive().optional(), intervalMs: z.number().int().positive().max(86_400_000).optional(), daily: z.number().int().nonnegative().optional() }),
+  fault: z.object({
+    method: z.string().regex(/^[A-Za-z]+$/).optional(),
+    path: z.string().min(1).optional(),
+    status: z.number().int().min(100).max(599),
+    body: z.unknown().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    count: z.number().int().positive().default(1),
   }),
 };
 
@@ -49,20 +65,50 @@ export function renderAdminFailure(err: unknown): HsResponse | undefined {
 export interface AdminContext {
   portal: Portal;
   log: RequestLog;
+  tokens: OAuthTokens;
+  limits: RateLimiter;
+  faults: FaultInjector;
   url: () => string;
   /** Empties the portal and seeds it as `startHubSpotSandbox({seed})` does. */
   reset: (seed: 'demo' | 'none') => void;
 }
 
 export function buildAdminRoutes(ctx: AdminContext): RouteTable {
-  const { portal } = ctx;
+  const { portal, tokens, limits, faults } = ctx;
   return new RouteTable()
     .on('GET', '/__admin/health', () => ok({ ok: true, url: ctx.url(), portalId: SANDBOX_PORTAL_ID, records: { companies: portal.list(false).length, archivedCompanies: portal.list(true).length, owners: portal.owners.length, properties: portal.properties.size } }))
-    .on('GET', '/__admin/credentials', () => ok({ accessToken: SANDBOX_ACCESS_TOKEN, portalId: SANDBOX_PORTAL_ID, basePath: ctx.url() }))
+    .on('GET', '/__admin/credentials', () => {
+      const { clientId, clientSecret, refreshToken } = tokens.status();
+      return ok({ accessToken: SANDBOX_ACCESS_TOKEN, portalId: SANDBOX_PORTAL_ID, basePath: ctx.url(), oauth: { clientId, clientSecret, refreshToken } });
+    })
     .on('POST', '/__admin/reset', (req) => {
       const { seed } = parse(Schemas.reset, req);
       ctx.reset(seed ?? 'none');
       ctx.log.clear();
+      tokens.reset();
+      limits.reset();
+      faults.clear();
+      return ok({ ok: true });
+    })
+    .on('GET', '/__admin/oauth', () => ok(tokens.status()))
+    .on('POST', '/__admin/oauth', (req) => {
+      tokens.configure(parse(Schemas.oauth, req).accessTokenTtlSeconds);
+      return ok(tokens.status());
+    })
+    .on('GET', '/__admin/rate-limits', () => ok(limits.status()))
+    .on('POST', '/__admin/rate-limits', (req) => {
+      const spec = parse(Schemas.rateLimits, req);
+      limits.configure(Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)));
+      return ok(limits.status());
+    })
+    .on('GET', '/__admin/faults', () => ok({ faults: faults.list() }))
+    .on('POST', '/__admin/faults', (req) => ok(faults.add(parse(Schemas.fault, req))))
+    .on('DELETE', '/__admin/faults', () => {
+      faults.clear();
+      return ok({ ok: true });
+    })
+    .on('DELETE', '/__admin/faults/{id}', (req) => {
+      if (!faults.remove(req.params['id'] ?? '')) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `no fault ${req.params['id'] ?? ''}`);
       return ok({ ok: true });
     })
     .on('POST', '/__admin/seed', (req) => {

@@ -18,6 +18,9 @@ export interface HsResponse {
   status: number;
   /** JSON-serialised; absent for 204. */
   body?: unknown;
+  /** Sent as it is instead of `body` (injected faults); the Content-Type stays JSON unless `headers` say otherwise. */
+  raw?: string;
+  headers?: Record<string, string>;
 }
 
 export type HsHandler = (req: HsRequest) => HsResponse | Promise<HsResponse>;

@@ -1,9 +1,9 @@
 /**
  * CRM objects API for companies (`/crm/v3/objects/companies`): basic get/list/create/update/archive and the
  * batch endpoints, with the success codes @hubspot/api-client 13.x accepts (its generated BasicApi/BatchApi:
- * create 201, update 200, archive 204; batch create 201, batch read/update 200 or 207, batch archive 204).
+ * create 201, update 200, archive 204; batch create 201, batch read/update/upsert 200 or 207, batch archive 204).
  */
-import { HubSpotError, objectNotFound, validationError, type ErrorDetail } from './errors';
+import { objectNotFound, validationError, type ErrorDetail } from './errors';
 import { created, flag, jsonBody, noContent, ok, type HsRequest, type RouteTable } from './http';
 import { propertyValues, type Company, type Portal } from './portal';
 
@@ -136,7 +136,28 @@ export function addObjectRoutes(routes: RouteTable, portal: Portal): void {
       }
       return noContent();
     })
-    .on('POST', `${BASE}/batch/upsert`, () => {
-      throw new HubSpotError(400, 'VALIDATION_ERROR', 'batch upsert is not emulated by the sandbox yet');
+    .on('POST', `${BASE}/batch/upsert`, (req) => {
+      // Upsert by a unique property (CRM objects guide, "Upsert records"; client BatchApi.upsert accepts 200 or
+      // 207): an input whose `id` matches a live record's `idProperty` value updates it, any other creates a
+      // record with `idProperty` set to `id`; each result carries `new` (client SimplePublicUpsertObject).
+      const startedAt = new Date().toISOString();
+      const list = inputs(jsonBody(req)).map((i) => ({ id: String(i['id'] ?? ''), idProperty: String(i['idProperty'] ?? ''), values: propertyValues(i['properties']) }));
+      for (const input of list) {
+        const def = portal.properties.get(input.idProperty);
+        // [infer] wording; HubSpot rejects an idProperty that is not a unique identifier property.
+        if (!def || !def.hasUniqueValue) throw validationError(`Invalid idProperty: ${input.idProperty || '(missing)'} is not a unique identifier property of COMPANY objects`);
+        if (!input.id) throw validationError('Invalid input: every upsert input needs an id');
+      }
+      // Repeated id values fail the whole batch, as in batch update [infer].
+      assertUnique(list.map((i) => `${i.idProperty}=${i.id}`));
+      // Invalid values fail the whole batch before anything is written; the id value itself is checked too.
+      list.forEach((i) => portal.assertWritable({ ...i.values, [i.idProperty]: i.id }));
+      const results = list.map((input) => {
+        const values = { ...input.values, [input.idProperty]: input.id };
+        const existing = portal.list(false).find((c) => c.values.get(input.idProperty) === input.id);
+        const company = existing ? portal.update(existing, values) : portal.create(values);
+        return { ...portal.render(company, Object.keys(values)), new: !existing };
+      });
+      return batchResponse(startedAt, results, [], 200);
     });
 }

@@ -89,6 +89,8 @@ export interface CustomPropertySpec {
   /** Enumerations: multi-select (`checkbox`, values joined with `;`) rather than single select. */
   multiple?: boolean | undefined;
   description?: string | undefined;
+  /** A unique identifier property (properties guide: `hasUniqueValue`), the kind batch upsert's `idProperty` names. */
+  hasUniqueValue?: boolean | undefined;
 }
 
 const FIELD_TYPE: Record<PropertyType, string> = { string: 'text', number: 'number', date: 'date', datetime: 'date', enumeration: 'select', bool: 'booleancheckbox' };
@@ -106,7 +108,7 @@ export function customProperty(spec: CustomPropertySpec, at: string): PropertyDe
     hubspotDefined: false,
     calculated: false,
     readOnlyValue: false,
-    hasUniqueValue: false,
+    hasUniqueValue: spec.hasUniqueValue ?? false,
     createdAt: at,
     updatedAt: at,
   };

@@ -1,30 +1,25 @@
 /**
- * The HTTP server: reads the body, authenticates every non-admin call by private-app token
- * (`Authorization: Bearer`, 401 INVALID_AUTHENTICATION otherwise), routes, renders errors in one place, logs
- * the request, and always answers `application/json;charset=utf-8` (the client cannot parse a response
- * without a Content-Type, contract §0.1).
+ * The HTTP server: reads the body, answers injected faults, serves the OAuth endpoints, authenticates
+ * every other non-admin call (the private-app token or a live OAuth access token, `Authorization: Bearer`;
+ * 401 otherwise), applies the rate limits and their headers, routes, renders errors in one place, logs the
+ * request, and always answers `application/json;charset=utf-8` unless a fault says otherwise (the client
+ * cannot parse a response without a Content-Type, contract §0.1).
  */
 import http from 'node:http';
 import { RequestLog } from '../salesforce/request-log';
 import { buildAdminRoutes, renderAdminFailure, type AdminContext } from './admin';
 import { HubSpotError } from './errors';
+import { type FaultInjector } from './faults';
 import { renderFailure, RouteTable, type HsRequest, type HsResponse } from './http';
+import { type RateLimiter } from './limits';
+import { type OAuthTokens } from './oauth';
 import { addObjectRoutes } from './objects';
-import { SANDBOX_ACCESS_TOKEN, type Portal } from './portal';
+import { type Portal } from './portal';
 import { addReferenceRoutes } from './reference';
 import { addSearchRoutes } from './search';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
-/**
- * HubSpot's 401 for a request without credentials (message as the v3 auth-error changelog and real responses
- * show it); an unknown token gets the same category [contract §6: unverified].
- */
-function unauthenticated(): HubSpotError {
-  const link = 'https://developers.hubspot.com/docs/methods/auth/oauth-overview';
-  return new HubSpotError(401, 'INVALID_AUTHENTICATION', `Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at ${link}`);
-}
 
 function collect(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
@@ -40,9 +35,10 @@ function collect(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
 }
 
 function write(res: http.ServerResponse, response: HsResponse): void {
-  const text = response.status === 204 || response.body === undefined ? '' : JSON.stringify(response.body);
+  const text = response.status === 204 ? '' : (response.raw ?? (response.body === undefined ? '' : JSON.stringify(response.body)));
   res.statusCode = response.status;
   res.setHeader('Content-Type', 'application/json;charset=utf-8');
+  for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
   if (response.status !== 204) res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text || undefined);
 }
@@ -54,13 +50,22 @@ async function route(table: RouteTable, req: HsRequest): Promise<HsResponse> {
   return found.handler({ ...req, params: found.params });
 }
 
-export function createHubSpotServer(portal: Portal, admin: Omit<AdminContext, 'portal' | 'log'>): { server: http.Server; log: RequestLog } {
+/** The sandbox's state besides the portal; the admin API configures it. */
+export interface SandboxServices {
+  tokens: OAuthTokens;
+  limits: RateLimiter;
+  faults: FaultInjector;
+}
+
+export function createHubSpotServer(portal: Portal, services: SandboxServices, admin: Omit<AdminContext, 'portal' | 'log' | keyof SandboxServices>): { server: http.Server; log: RequestLog } {
+  const { tokens, limits, faults } = services;
   const log = new RequestLog(50_000);
   const api = new RouteTable();
   addSearchRoutes(api, portal);
   addObjectRoutes(api, portal);
   addReferenceRoutes(api, portal);
-  const adminRoutes = buildAdminRoutes({ ...admin, portal, log });
+  const adminRoutes = buildAdminRoutes({ ...admin, ...services, portal, log });
+  const oauthRoutes = tokens.routes();
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = performance.now();
@@ -83,16 +88,26 @@ export function createHubSpotServer(portal: Portal, admin: Omit<AdminContext, 'p
 
     const timestamp = portal.now().toISOString();
     let response: HsResponse;
+    let headers: Record<string, string> = {};
+    // Whether the call counted against HubSpot's limits: authenticated and admitted [infer].
+    let counted = false;
     try {
       if (body === 'too-large') throw new HubSpotError(413, 'VALIDATION_ERROR', `The request body exceeds ${MAX_BODY_BYTES} bytes`);
-      const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
-      if (token !== SANDBOX_ACCESS_TOKEN) throw unauthenticated();
-      response = await route(api, request);
+      const fault = faults.take(method, url.pathname);
+      if (fault) response = fault;
+      else if (url.pathname.startsWith('/oauth/')) response = await route(oauthRoutes, request);
+      else {
+        const admission = limits.admit(tokens.authenticate(req.headers.authorization));
+        headers = admission.headers;
+        counted = !admission.rejection;
+        response = admission.rejection ?? (await route(api, request));
+      }
     } catch (err) {
       response = renderFailure(err);
     }
-    // `counted`: every authenticated call counts against HubSpot's API limits (a 401 does not) [infer].
-    log.add({ method, path: url.pathname, query: url.search, status: response.status, timestamp, durationMs: Math.round((performance.now() - started) * 100) / 100, counted: response.status !== 401 });
+    // The rate-limit headers go on errors too, as on HubSpot's 4xx answers [infer].
+    response = { ...response, headers: { ...headers, ...response.headers } };
+    log.add({ method, path: url.pathname, query: url.search, status: response.status, timestamp, durationMs: Math.round((performance.now() - started) * 100) / 100, counted });
     write(res, response);
   };
 

@@ -4,30 +4,14 @@
 import { Client } from '@hubspot/api-client';
 import { startHubSpotSandbox, type HubSpotSandboxHandle } from '../../../sandbox/hubspot';
 import { clearProxyVariables } from '../../../kernel/env';
+import { adminCall, errorShape, failure } from './support';
 
 clearProxyVariables();
 
 let sandbox: HubSpotSandboxHandle;
 let client: Client;
 
-async function admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${sandbox.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`admin ${method} ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** The ApiException the client threw: `code` is the HTTP status, `body` HubSpot's error JSON. */
-async function failure(promise: Promise<unknown>): Promise<{ code: number; body: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { code: number; body: Record<string, unknown> };
-  }
-  throw new Error('expected the call to fail');
-}
-
-const errorShape = (category: string) => ({ status: 'error', category, message: expect.any(String), correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+const admin = <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> => adminCall<T>(sandbox.url, method, path, body);
 
 beforeAll(async () => {
   sandbox = await startHubSpotSandbox({ port: 0, seed: 'none' });

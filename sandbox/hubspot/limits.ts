@@ -1,0 +1,123 @@
+/**
+ * HubSpot's API rate limits: a rolling "secondly" window per app and a daily allowance, the
+ * `X-HubSpot-RateLimit-*` headers on every authenticated API response, and the 429 body.
+ *
+ * Sources:
+ * - 429 body `{status:"error", message:"You have reached your secondly limit.", errorType:"RATE_LIMIT",
+ *   correlationId, policyName:"SECONDLY", requestId}`: real responses quoted in HGData/mk-node-hubspot#84 and
+ *   #89; the daily variant (`"You have reached your daily limit."`, `policyName:"DAILY"`) is the example of
+ *   HubSpot's usage-details page (developers.hubspot.com/docs/api/usage-details, quoted in the HubSpot
+ *   community). `category:"RATE_LIMITS"` is the v3 error category (contract §2.4) [infer: that both appear].
+ * - @hubspot/api-client's RetryDecorator retries a 429 whose `message` is exactly the secondly text (1 s ×
+ *   attempt) or whose `policyName` is TEN_SECONDLY_ROLLING (10 s × attempt), never a DAILY one (contract §2.4).
+ * - Headers: `X-HubSpot-RateLimit-Daily`, `-Daily-Remaining`, `-Secondly`, `-Secondly-Remaining` (developer
+ *   changelog 2018-11-06); `-Interval-Milliseconds`, `-Max`, `-Remaining` (usage-details page; the last one
+ *   read by NangoHQ/nango#4046). OAuth-authenticated calls carry no `-Daily*` headers and have no daily limit
+ *   (changelog "Rate limit headers will now appear for OAuth authenticated calls").
+ * - [infer] The window is rolling (HubSpot's TEN_SECONDLY_ROLLING policy is), so a client that waits one
+ *   interval always gets through; a 429 does not use up the allowance; the daily count restarts at midnight
+ *   UTC (HubSpot: midnight in the account's time zone); one window per kind of credential (HubSpot: per app).
+ */
+import { randomUUID } from 'node:crypto';
+import type { HsResponse } from './http';
+
+export interface RateLimitConfig {
+  /** Requests allowed per `intervalMs` (rolling); HubSpot's are 100–190 per 10 s for private apps. */
+  secondly: number;
+  intervalMs: number;
+  /** Requests per day for private-app tokens (HubSpot: 250,000–1,000,000 by tier). */
+  daily: number;
+}
+
+/**
+ * The default is loose on purpose, so that test suites never trip over it [infer]; tighten it through
+ * `POST /__admin/rate-limits` or `startHubSpotSandbox({rateLimits})`.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = { secondly: 1000, intervalMs: 1000, daily: 500_000 };
+
+export type Credential = 'private-app' | 'oauth';
+type Policy = 'SECONDLY' | 'DAILY';
+
+const MESSAGES: Record<Policy, string> = {
+  // Byte for byte what the client's RetryDecorator compares against.
+  SECONDLY: 'You have reached your secondly limit.',
+  DAILY: 'You have reached your daily limit.',
+};
+
+export function rateLimitBody(policy: Policy): Record<string, unknown> {
+  return { status: 'error', message: MESSAGES[policy], errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: policy, requestId: randomUUID(), category: 'RATE_LIMITS' };
+}
+
+export interface Admission {
+  headers: Record<string, string>;
+  /** The 429 to answer instead of serving the request. */
+  rejection?: HsResponse;
+}
+
+export class RateLimiter {
+  private config: RateLimitConfig;
+  /** Arrival times (ms) of the admitted requests still inside the window, per credential kind. */
+  private windows = new Map<Credential, number[]>();
+  private daily = { day: '', used: 0 };
+
+  constructor(
+    private readonly defaults: RateLimitConfig,
+    private readonly now: () => Date,
+  ) {
+    this.config = { ...defaults };
+  }
+
+  /** Back to the start-up limits, nothing used. */
+  reset(): void {
+    this.configure(this.defaults);
+  }
+
+  /** New limits; the usage starts over. */
+  configure(config: Partial<RateLimitConfig>): RateLimitConfig {
+    this.config = { ...this.config, ...config };
+    this.windows = new Map();
+    this.daily = { day: '', used: 0 };
+    return { ...this.config };
+  }
+
+  status(): { config: RateLimitConfig; dailyUsed: number; windowUsed: Record<Credential, number> } {
+    const at = this.now().getTime();
+    return { config: { ...this.config }, dailyUsed: this.dailyUsed(), windowUsed: { 'private-app': this.window('private-app', at).length, oauth: this.window('oauth', at).length } };
+  }
+
+  /** Counts the request if the limits allow it; either way the headers describe the allowance after it. */
+  admit(credential: Credential): Admission {
+    const at = this.now().getTime();
+    const window = this.window(credential, at);
+    const daily = credential === 'private-app';
+    let rejected: Policy | undefined;
+    if (daily && this.dailyUsed() >= this.config.daily) rejected = 'DAILY';
+    else if (window.length >= this.config.secondly) rejected = 'SECONDLY';
+    if (!rejected) {
+      window.push(at);
+      if (daily) this.daily.used++;
+    }
+    const remaining = String(Math.max(0, this.config.secondly - window.length));
+    const headers: Record<string, string> = {
+      'X-HubSpot-RateLimit-Interval-Milliseconds': String(this.config.intervalMs),
+      'X-HubSpot-RateLimit-Max': String(this.config.secondly),
+      'X-HubSpot-RateLimit-Remaining': remaining,
+      'X-HubSpot-RateLimit-Secondly': String(this.config.secondly),
+      'X-HubSpot-RateLimit-Secondly-Remaining': remaining,
+      ...(daily ? { 'X-HubSpot-RateLimit-Daily': String(this.config.daily), 'X-HubSpot-RateLimit-Daily-Remaining': String(Math.max(0, this.config.daily - this.daily.used)) } : {}),
+    };
+    return { headers, ...(rejected ? { rejection: { status: 429, body: rateLimitBody(rejected) } } : {}) };
+  }
+
+  private window(credential: Credential, at: number): number[] {
+    const kept = (this.windows.get(credential) ?? []).filter((t) => t > at - this.config.intervalMs);
+    this.windows.set(credential, kept);
+    return kept;
+  }
+
+  private dailyUsed(): number {
+    const day = this.now().toISOString().slice(0, 10);
+    if (this.daily.day !== day) this.daily = { day, used: 0 };
+    return this.daily.used;
+  }
+}
