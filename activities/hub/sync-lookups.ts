@@ -149,17 +149,7 @@ export interface OutboundReadOptions {
  */
 export async function readOutboundRecords(pool: Pool, entity: Exclude<HubEntity, 'account'>, filter: HubFilter | undefined, opts: OutboundReadOptions): Promise<HubRecordForOutbound[]> {
   const params: unknown[] = [];
-  const conditions = ['t.deleted_at IS NULL', ...hubFilterSql(entity, filter, params)];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  if (opts.updatedSince) conditions.push(`t.updated_at >= ${param(opts.updatedSince)}::timestamptz`);
-  if (opts.ids) conditions.push(`t.id = ANY(${param(opts.ids)}::bigint[])`);
-  if (opts.after?.modifiedAt) {
-    const at = param(opts.after.modifiedAt);
-    conditions.push(opts.after.lastId ? `(t.updated_at, t.id) > (${at}::timestamptz, ${param(opts.after.lastId)}::bigint)` : `t.updated_at >= ${at}::timestamptz`);
-  }
+  const conditions = outboundConditions(entity, filter, opts, params);
   const order = opts.order === 'keyset' ? 't.updated_at, t.id' : 't.updated_at DESC, t.id DESC';
   const custom = entity === 'campaign_touch' ? `'{}'::jsonb` : 't.custom_fields';
   const participants =
@@ -170,7 +160,7 @@ export async function readOutboundRecords(pool: Pool, entity: Exclude<HubEntity,
   const sql = `SELECT t.id, t.external_id, t.account_id, t.updated_at, to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_key,
             ${custom} AS custom, ${participants} AS participants, ${OUTBOUND_COLUMNS[entity].map((c) => `t.${c}`).join(', ')}
        FROM ${ENTITY_TABLE[entity]} t WHERE ${conditions.join(' AND ')}
-      ORDER BY ${order} LIMIT ${param(opts.limit)}`;
+      ORDER BY ${order} LIMIT $${params.push(opts.limit)}`;
   type Row = Record<string, HubValue> & OutboundRow;
   // A page walks the (updated_at, id) index from the cursor. Without statistics (a table just bulk-loaded, not
   // yet analyzed) the planner may rather scan and sort every remaining row, page after page: O(N) a page, O(N²)
@@ -214,14 +204,29 @@ interface OutboundRow {
 
 /** How many hub records an outbound run will read after `after` (for progress, never for logic). */
 export async function countOutboundRecords(pool: Pool, entity: Exclude<HubEntity, 'account'>, filter: HubFilter | undefined, opts: { after: SyncCursor; updatedSince: string }): Promise<number> {
-  const params: unknown[] = [opts.updatedSince];
-  const conditions = ['deleted_at IS NULL', 'updated_at >= $1::timestamptz', ...hubFilterSql(entity, filter, params)];
-  if (opts.after.modifiedAt) {
-    params.push(opts.after.modifiedAt);
-    conditions.push(`updated_at >= $${params.length}::timestamptz`);
-  }
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ENTITY_TABLE[entity]} WHERE ${conditions.join(' AND ')}`, params);
+  const params: unknown[] = [];
+  const conditions = outboundConditions(entity, filter, opts, params);
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ENTITY_TABLE[entity]} t WHERE ${conditions.join(' AND ')}`, params);
   return rows[0]?.n ?? 0;
+}
+
+/**
+ * The WHERE conditions of an outbound read (table alias `t`), its parameters appended to `params`: live
+ * records, the hub filter, the window, the IDs, and after the cursor in (updated_at, id) order.
+ */
+function outboundConditions(entity: Exclude<HubEntity, 'account'>, filter: HubFilter | undefined, opts: Pick<OutboundReadOptions, 'after' | 'updatedSince' | 'ids'>, params: unknown[]): string[] {
+  const conditions = ['t.deleted_at IS NULL', ...hubFilterSql(entity, filter, params)];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (opts.updatedSince) conditions.push(`t.updated_at >= ${param(opts.updatedSince)}::timestamptz`);
+  if (opts.ids) conditions.push(`t.id = ANY(${param(opts.ids)}::bigint[])`);
+  if (opts.after?.modifiedAt) {
+    const at = param(opts.after.modifiedAt);
+    conditions.push(opts.after.lastId ? `(t.updated_at, t.id) > (${at}::timestamptz, ${param(opts.after.lastId)}::bigint)` : `t.updated_at >= ${at}::timestamptz`);
+  }
+  return conditions;
 }
 
 /** Hub account → its CRM account ID in this connection. */

@@ -54,28 +54,29 @@ export function hubRecordKey(entity: OutboundEntity, id: number): string {
  * user may be added in the CRM any minute, and the rejected record is retried by the next run (T28).
  */
 export class EmailLookupCache {
-  private readonly entries = new Map<string, { at: number; users?: CrmUser[]; contacts?: string[] }>();
+  private readonly userEntries = new Map<string, { at: number; matches: CrmUser[] }>();
+  private readonly contactEntries = new Map<string, { at: number; matches: string[] }>();
   constructor(private readonly ttlMs = 5 * 60_000) {}
 
-  async users(session: CrmSession, emails: string[]): Promise<Map<string, CrmUser[]>> {
-    return this.lookup(session, 'users', emails, (missing) => session.findUsersByEmail(missing));
+  users(session: CrmSession, emails: string[]): Promise<Map<string, CrmUser[]>> {
+    return this.lookup(this.userEntries, session, emails, (missing) => session.findUsersByEmail(missing));
   }
 
-  async contacts(session: CrmSession, emails: string[]): Promise<Map<string, string[]>> {
-    return this.lookup(session, 'contacts', emails, (missing) => session.findContactsByEmail(missing));
+  contacts(session: CrmSession, emails: string[]): Promise<Map<string, string[]>> {
+    return this.lookup(this.contactEntries, session, emails, (missing) => session.findContactsByEmail(missing));
   }
 
-  private async lookup<K extends 'users' | 'contacts', V extends CrmUser[] | string[]>(session: CrmSession, kind: K, emails: string[], fetch: (missing: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+  private async lookup<V>(entries: Map<string, { at: number; matches: V[] }>, session: CrmSession, emails: string[], fetch: (missing: string[]) => Promise<Map<string, V[]>>): Promise<Map<string, V[]>> {
     const now = Date.now();
-    const key = (email: string) => `${session.connectionId}\u0000${kind}\u0000${email}`;
+    const key = (email: string) => `${session.connectionId}\u0000${email}`;
     const wanted = [...new Set(emails)];
     const missing = wanted.filter((e) => {
-      const entry = this.entries.get(key(e));
+      const entry = entries.get(key(e));
       return !entry || now - entry.at > this.ttlMs;
     });
-    const found = missing.length ? await fetch(missing) : new Map<string, V>();
-    for (const [email, matches] of found) if (matches.length) this.entries.set(key(email), { at: now, [kind]: matches });
-    return new Map(wanted.map((e) => [e, (found.get(e) ?? this.entries.get(key(e))?.[kind] ?? []) as V]));
+    const found = missing.length ? await fetch(missing) : new Map<string, V[]>();
+    for (const [email, matches] of found) if (matches.length) entries.set(key(email), { at: now, matches });
+    return new Map(wanted.map((e) => [e, found.get(e) ?? entries.get(key(e))?.matches ?? []]));
   }
 }
 

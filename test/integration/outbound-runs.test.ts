@@ -5,7 +5,9 @@ import { Connection as SfConnection } from 'jsforce';
 import { Client, Connection } from '@temporalio/client';
 import { createValidatedJob } from '../../activities/jobs/configure';
 import { configFromTemplate, type JobConfig } from '../../activities/mapping/job-config';
+import { countOutboundRecords } from '../../activities/hub/sync-lookups';
 import { HubsyncClient } from '../../client/hubsync-client';
+import { START_CURSOR } from '../../kernel/cursors';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
 import { fileTaskQueue, testPool, testStack } from '../support/test-env';
 import { hubAccountOf, importAccounts, loggedRequests, prefixedAccountsConfig, startFileWorker } from '../support/writeback';
@@ -63,6 +65,8 @@ describe('outbound runs', () => {
     expect(validation.issues).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'warning', code: 'CREATE_NOT_IDEMPOTENT', row: 2 })]));
     const first = await addTask('OBR first task');
     const orphan = await addTask('OBR task of a hub-only account', { accountId: unmatchedAccount });
+    // What a run's progress counts before it starts: both of the owner's tasks in the window.
+    expect(await countOutboundRecords(pool, 'task', config.hubFilter, { after: START_CURSOR, updatedSince: new Date(Date.now() - 86_400_000).toISOString() })).toBe(2);
 
     const run = await hubsync.runJob('obr-tasks', 'full');
     expect(run.stats).toMatchObject({ created: 1, updated: 0, rejected: {} });
