@@ -75,8 +75,12 @@ export class EmailLookupCache {
       return !entry || now - entry.at > this.ttlMs;
     });
     const found = missing.length ? await fetch(missing) : new Map<string, V[]>();
-    for (const [email, matches] of found) if (matches.length) entries.set(key(email), { at: now, matches });
-    return new Map(wanted.map((e) => [e, found.get(e) ?? entries.get(key(e))?.matches ?? []]));
+    for (const email of missing) {
+      const matches = found.get(email) ?? [];
+      if (matches.length) entries.set(key(email), { at: now, matches });
+      else entries.delete(key(email)); // asked again and gone: an expired entry must not answer for it
+    }
+    return new Map(wanted.map((e) => [e, entries.get(key(e))?.matches ?? []]));
   }
 }
 
