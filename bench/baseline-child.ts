@@ -100,16 +100,16 @@ export async function runInboundLoop({ pool, session }: BaselineDeps, jobId: str
   let writeMs = 0;
   for (let pageNo = 0; ; pageNo++) {
     const t0 = performance.now();
-    const records = await session.readPage(inboundReadSpec(job.config), cursor, { pageSize, includeDeleted: true });
+    const { records, next, done } = await session.readPage(inboundReadSpec(job.config), cursor, { pageSize, includeDeleted: true });
     const t1 = performance.now();
     fetches++;
     fetchMs += t1 - t0;
     if (records.length === 0) break;
-    const outcome = await writeInboundPage(pool, job, { runId: null, pageNo, statsBefore: emptyStats(), advanceCursor: true }, records, cursor);
+    const outcome = await writeInboundPage(pool, job, { runId: null, pageNo, statsBefore: emptyStats(), advanceCursor: true }, records, next);
     writeMs += performance.now() - t1;
     stats = addStats(stats, outcome.stats);
     cursor = outcome.nextCursor;
-    if (records.length < pageSize) break;
+    if (done) break;
   }
   return { stats, fetches, fetchMs, writeMs };
 }

@@ -12,7 +12,7 @@
  * It is a process of its own, like the worker, so each side runs on its own event loop and has its own RSS;
  * its environment, session and command loop are bench/baseline-child.ts's.
  */
-import { cursorAfter, writeInboundPage } from '../activities/jobs/inbound-page';
+import { writeInboundPage } from '../activities/jobs/inbound-page';
 import type { InboundJob } from '../activities/jobs/page-plan';
 import { inboundReadSpec } from '../activities/mapping/engine';
 import { addStats, emptyStats } from '../kernel/stats';
@@ -32,14 +32,14 @@ serveCommands<BaselineCommand>('bench baseline', async () => {
     return { type: 'done', jobId, ms: performance.now() - started, ...loop };
   };
 
-  /** The job's pages as `run` reads them, each with the cursor it was read after (the empty last one too). */
-  async function* pagesOf(job: InboundJob): AsyncGenerator<{ records: CrmRecord[]; cursor: SyncCursor }> {
+  /** The job's pages as `run` reads them, each with the cursor after it (the empty last one too). */
+  async function* pagesOf(job: InboundJob): AsyncGenerator<{ records: CrmRecord[]; next: SyncCursor }> {
     const spec = inboundReadSpec(job.config);
     for (let cursor = START_CURSOR; ; ) {
-      const records = await session.readPage(spec, cursor, { pageSize, includeDeleted: true });
-      yield { records, cursor };
-      if (records.length < pageSize) return;
-      cursor = cursorAfter(records, cursor);
+      const page = await session.readPage(spec, cursor, { pageSize, includeDeleted: true });
+      yield { records: page.records, next: page.next };
+      if (page.done) return;
+      cursor = page.next;
     }
   }
 
@@ -55,13 +55,13 @@ serveCommands<BaselineCommand>('bench baseline', async () => {
     return { type: 'paged', jobId, ms: performance.now() - started, records, fetches };
   };
 
-  /** Pages held for `write`: each with the cursor it was read after, as writeInboundPage takes it. */
-  let loaded: { job: InboundJob; pages: Array<{ records: CrmRecord[]; cursor: SyncCursor } | undefined> } | undefined;
+  /** Pages held for `write`: each with the cursor after it, as writeInboundPage takes it. */
+  let loaded: { job: InboundJob; pages: Array<{ records: CrmRecord[]; next: SyncCursor } | undefined> } | undefined;
 
   const load = async (jobId: string): Promise<BaselineLoaded> => {
     const started = performance.now();
     const job = await loadJob(pool, jobId);
-    const pages: Array<{ records: CrmRecord[]; cursor: SyncCursor }> = [];
+    const pages: Array<{ records: CrmRecord[]; next: SyncCursor }> = [];
     let records = 0;
     for await (const batch of pagesOf(job)) {
       if (batch.records.length > 0) pages.push(batch);
@@ -82,7 +82,7 @@ serveCommands<BaselineCommand>('bench baseline', async () => {
       const held = pages[pageNo];
       if (!held) continue;
       pages[pageNo] = undefined;
-      const outcome = await writeInboundPage(pool, job, { runId: null, pageNo, statsBefore: emptyStats(), advanceCursor: true }, held.records, held.cursor);
+      const outcome = await writeInboundPage(pool, job, { runId: null, pageNo, statsBefore: emptyStats(), advanceCursor: true }, held.records, held.next);
       stats = addStats(stats, outcome.stats);
     }
     return { type: 'written', jobId: job.jobId, ms: performance.now() - started, stats, pages: pages.length };

@@ -1,12 +1,19 @@
-/** Messages between bench/inbound.ts and its child processes (inbound-sandbox.ts, inbound-baseline.ts). */
+/**
+ * Messages between bench/inbound.ts and its child processes (inbound-sandbox.ts, inbound-baseline.ts), and the
+ * parent's side of the baseline process (BaselineProcess).
+ */
 import type { RunStats } from '../kernel/stats';
+import { BenchChild } from './processes';
 
 export interface SandboxReady {
   type: 'ready';
   url: string;
+  /** Salesforce: the connected app and the refresh token; HubSpot: its public app's. */
   clientId: string;
   clientSecret: string;
   refreshToken: string;
+  /** HubSpot only: the private app's access token (what the benchmarks' HubSpot connections use). */
+  accessToken?: string;
 }
 
 /**
@@ -73,3 +80,30 @@ export interface BaselineFailed {
 }
 
 export type BaselineMessage = BaselineReady | BaselineDone | BaselinePaged | BaselineLoaded | BaselineWritten | BaselineFailed;
+
+/** The baseline process (bench/inbound-baseline.ts). */
+export class BaselineProcess extends BenchChild<BaselineCommand, BaselineMessage> {
+  constructor(env: NodeJS.ProcessEnv, nodeOptions: string[] = []) {
+    super('inbound-baseline.ts', env, 'the baseline process', nodeOptions);
+  }
+
+  /** Pages the job through and writes it: the baseline (and the accounts imports). */
+  run(jobId: string): Promise<BaselineDone> {
+    return this.request({ cmd: 'run', jobId }, 'done');
+  }
+
+  /** The paging floor: the same reads, nothing written. */
+  page(jobId: string): Promise<BaselinePaged> {
+    return this.request({ cmd: 'page', jobId }, 'paged');
+  }
+
+  /** Reads all the job's pages into the child's memory, for write(). */
+  load(jobId: string): Promise<BaselineLoaded> {
+    return this.request({ cmd: 'load', jobId }, 'loaded');
+  }
+
+  /** The hub write floor: the loaded pages written, nothing read from the CRM. */
+  write(): Promise<BaselineWritten> {
+    return this.request({ cmd: 'write' }, 'written');
+  }
+}

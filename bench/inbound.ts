@@ -1,6 +1,10 @@
 /**
  * Benchmark of inbound runs at volume: `npm run bench:inbound` (= `npx tsx bench/inbound.ts [--sizes 10000,100000]
- * [--quick] [--calls-per-execution K]`).
+ * [--quick] [--calls-per-execution K] [--hubspot-companies N] [--hubspot-only]`).
+ *
+ * After the Salesforce sizes below, the HubSpot section (bench/inbound-hubspot.ts): accounts-inbound over N
+ * HubSpot companies (default 20,000), the workflow against the same plain loop, in a HubSpot sandbox process of
+ * its own; `--hubspot-companies 0` leaves it out, `--hubspot-only` runs it alone.
  *
  * For each size N it seeds N Tasks and their Accounts (N/100, at least 20) in a Salesforce sandbox and runs the
  * tasks-inbound job two ways, in the same run and in alternating order from one size to the next:
@@ -55,7 +59,8 @@ import { HubsyncClient, type JobRunHandle } from '../client/hubsync-client';
 import type { LoggedRequest } from '../sandbox/salesforce/request-log';
 import { type RunStats } from '../kernel/stats';
 import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY as PAGES_PER_CALL } from '../workflows/job-run';
-import type { BaselineCommand, BaselineDone, BaselineLoaded, BaselineMessage, BaselinePaged, BaselineWritten } from './inbound-ipc';
+import { BaselineProcess, type BaselineDone, type BaselineLoaded } from './inbound-ipc';
+import { DEFAULT_HUBSPOT_COMPANIES, measureHubSpot, QUICK_HUBSPOT_COMPANIES, reportHubSpot } from './inbound-hubspot';
 import {
   activityBreakdown,
   benchSizes,
@@ -92,7 +97,7 @@ import {
   type RssSample,
   type SizeOptions,
 } from './measure';
-import { BenchChild, resultOrWorkerExit, type Cleanup, type Sandbox, type WorkerProcess } from './processes';
+import { resultOrWorkerExit, type Cleanup, type Sandbox, type WorkerProcess } from './processes';
 import { ACCOUNTS_JOB, baselineEnv, CONNECTION_ID, createHub, importAccounts, runBench, startWorker, type Stack } from './stack';
 
 /** Pages per activity call of the job's direction. */
@@ -127,33 +132,6 @@ const TASKS_JOB = 'bench-tasks-inbound';
 const log = logger('bench:inbound');
 
 // ---------------------------------------------------------------------------------------------- the stack
-
-/** The baseline process (bench/inbound-baseline.ts). */
-class BaselineProcess extends BenchChild<BaselineCommand, BaselineMessage> {
-  constructor(env: NodeJS.ProcessEnv, nodeOptions: string[] = []) {
-    super('inbound-baseline.ts', env, 'the baseline process', nodeOptions);
-  }
-
-  /** Pages the job through and writes it: the baseline (and the accounts imports). */
-  run(jobId: string): Promise<BaselineDone> {
-    return this.request({ cmd: 'run', jobId }, 'done');
-  }
-
-  /** The paging floor: the same reads, nothing written. */
-  page(jobId: string): Promise<BaselinePaged> {
-    return this.request({ cmd: 'page', jobId }, 'paged');
-  }
-
-  /** Reads all the job's pages into the child's memory, for write(). */
-  load(jobId: string): Promise<BaselineLoaded> {
-    return this.request({ cmd: 'load', jobId }, 'loaded');
-  }
-
-  /** The hub write floor: the loaded pages written, nothing read from the CRM. */
-  write(): Promise<BaselineWritten> {
-    return this.request({ cmd: 'write' }, 'written');
-  }
-}
 
 /** One empty, migrated hub database with the bench connection and both jobs. */
 async function createTasksHub(stack: Stack, name: string, sandbox: Sandbox): Promise<{ url: string; pool: Pool }> {
@@ -574,14 +552,32 @@ function reportTargets(results: SizeResult[]): string {
 // ---------------------------------------------------------------------------------------------- main
 
 runBench(log, { name: 'inbound', sandboxes: 1 }, async (stack, cleanup) => {
-  const opts = parseSizeOptions(process.argv.slice(2), { command: 'npx tsx bench/inbound.ts', records: 'tasks to seed and sync', quick: 2_000 });
+  const argv = process.argv.slice(2);
+  const opts = parseSizeOptions(argv, {
+    command: 'npx tsx bench/inbound.ts',
+    records: 'tasks to seed and sync',
+    quick: 2_000,
+    flags: { '--hubspot-only': 'only the HubSpot section (no Salesforce sizes)' },
+    numbers: { '--hubspot-companies': `companies for the HubSpot section (default ${int(DEFAULT_HUBSPOT_COMPANIES)}, with --quick ${int(QUICK_HUBSPOT_COMPANIES)}; 0 leaves it out)` },
+  });
+  const hubspotCompanies = opts.numbers.get('--hubspot-companies') ?? (argv.includes('--quick') ? QUICK_HUBSPOT_COMPANIES : DEFAULT_HUBSPOT_COMPANIES);
   const [sandbox] = stack.sandboxes;
   if (!sandbox) throw new Error('unreachable');
   const ctx: Ctx = { ...stack, opts, cleanup, sandbox };
-  await benchSizes(
-    opts.sizes,
-    `Inbound run benchmark: tasks-inbound, workflow vs baseline (Node ${process.version}, ${os.cpus().length} CPUs; page size ${int(PAGE_SIZE)}, ` +
-      `${PAGES_PER_ACTIVITY} pages per activity call; sizes ${opts.sizes.map(int).join(', ')})`,
-    { measure: (n, i) => benchSize(ctx, n, i), report: reportSize, targets: reportTargets, failure: 'a run did not create exactly N tasks (see "created = N" above)' },
-  );
+  if (!opts.flags.has('--hubspot-only')) {
+    await benchSizes(
+      opts.sizes,
+      `Inbound run benchmark: tasks-inbound, workflow vs baseline (Node ${process.version}, ${os.cpus().length} CPUs; page size ${int(PAGE_SIZE)}, ` +
+        `${PAGES_PER_ACTIVITY} pages per activity call; sizes ${opts.sizes.map(int).join(', ')})`,
+      { measure: (n, i) => benchSize(ctx, n, i), report: reportSize, targets: reportTargets, failure: 'a run did not create exactly N tasks (see "created = N" above)' },
+    );
+  }
+  if (hubspotCompanies > 0) {
+    const report = reportHubSpot(await measureHubSpot(stack, cleanup, hubspotCompanies, log));
+    process.stdout.write(`\n${report.text}\n`);
+    if (!report.ok) {
+      process.stdout.write('ERROR: a HubSpot run did not create exactly N hub accounts (see "created = N" above)\n');
+      process.exitCode = 1;
+    }
+  }
 });

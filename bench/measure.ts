@@ -51,21 +51,33 @@ export interface SizeOptions {
   callsPerExecution: number | undefined;
   /** The benchmark's own switches that were given (`usage.flags`). */
   flags: Set<string>;
+  /** The benchmark's own numeric options that were given (`usage.numbers`), by flag. */
+  numbers: Map<string, number>;
 }
 
 /**
  * `--sizes 10000,100000`, `--quick` (one small size), `--calls-per-execution K`, `--help`, and the benchmark's
- * own switches (`usage.flags`: switch → what it does).
+ * own switches (`usage.flags`: switch → what it does) and numeric options (`usage.numbers`: `--flag N` → what it
+ * is; N a non-negative integer).
  */
-export function parseSizeOptions(argv: string[], usage: { command: string; records: string; quick: number; flags?: Record<string, string> }): SizeOptions {
+export function parseSizeOptions(
+  argv: string[],
+  usage: { command: string; records: string; quick: number; flags?: Record<string, string>; numbers?: Record<string, string> },
+): SizeOptions {
   let sizes = [10_000, 100_000];
   let callsPerExecution: number | undefined;
   const flags = new Set<string>();
-  const own = Object.entries(usage.flags ?? {});
+  const numbers = new Map<string, number>();
+  const ownNumbers = Object.entries(usage.numbers ?? {});
+  const own = [...Object.entries(usage.flags ?? {}), ...ownNumbers.map(([flag, what]): [string, string] => [`${flag} N`, what])];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') sizes = [usage.quick];
-    else if (own.some(([flag]) => flag === arg)) flags.add(arg ?? '');
+    else if (ownNumbers.some(([flag]) => flag === arg)) {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${String(arg)}: expected a non-negative integer`);
+      numbers.set(arg ?? '', n);
+    } else if (own.some(([flag]) => flag === arg)) flags.add(arg ?? '');
     else if (arg === '--sizes') {
       sizes = (argv[++i] ?? '').split(',').map((s) => Number(s.trim()));
       if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('--sizes: expected positive integers separated by commas, e.g. 10000,100000');
@@ -83,7 +95,7 @@ export function parseSizeOptions(argv: string[], usage: { command: string; recor
       process.exit(0);
     } else throw new Error(`unknown argument ${String(arg)} (see --help)`);
   }
-  return { sizes, callsPerExecution, flags };
+  return { sizes, callsPerExecution, flags, numbers };
 }
 
 // ---------------------------------------------------------------------------------------------- /proc

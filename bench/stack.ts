@@ -82,18 +82,23 @@ export function accountsConfig(): JobConfig {
   return accounts;
 }
 
-/** One empty, migrated hub database on the stack's server, with the bench connection to `sandbox` and the accounts job. */
-export async function createHub(stack: Stack, name: string, sandbox: Sandbox): Promise<{ url: string; pool: Pool }> {
+/** One empty, migrated hub database on the stack's server (dropped first if a run before left it). */
+export async function createHubDatabase(stack: Stack, name: string): Promise<{ url: string; pool: Pool }> {
   await stack.admin.query(`DROP DATABASE IF EXISTS "${name}"`);
   await stack.admin.query(`CREATE DATABASE "${name}"`);
   const u = new URL(stack.postgres.url);
   u.pathname = `/${name}`;
   const url = u.toString();
   await migrate(url);
-  const pool = createPool(url, { max: 4, applicationName: 'hubsync-bench' });
-  await addConnection(pool, stack.box, { id: CONNECTION_ID, kind: 'salesforce', baseUrl: sandbox.url, ...sandbox.credentials });
-  await createValidatedJob(pool, stack.box, { id: ACCOUNTS_JOB, connectionId: CONNECTION_ID, config: accountsConfig() });
-  return { url, pool };
+  return { url, pool: createPool(url, { max: 4, applicationName: 'hubsync-bench' }) };
+}
+
+/** One empty, migrated hub database on the stack's server, with the bench connection to `sandbox` and the accounts job. */
+export async function createHub(stack: Stack, name: string, sandbox: Sandbox): Promise<{ url: string; pool: Pool }> {
+  const hub = await createHubDatabase(stack, name);
+  await addConnection(hub.pool, stack.box, { id: CONNECTION_ID, kind: 'salesforce', baseUrl: sandbox.url, ...sandbox.credentials });
+  await createValidatedJob(hub.pool, stack.box, { id: ACCOUNTS_JOB, connectionId: CONNECTION_ID, config: accountsConfig() });
+  return hub;
 }
 
 /** A `hubsync worker` process over the hub database at `databaseUrl`, logging warnings only. */
@@ -107,8 +112,8 @@ export function startWorker(stack: Stack, databaseUrl: string): WorkerProcess {
   });
 }
 
-/** The environment of a baseline process: its hub, the secret key, the connection. */
-export const baselineEnv = (stack: Stack, databaseUrl: string) => ({ BENCH_DATABASE_URL: databaseUrl, HUBSYNC_SECRET_KEY: stack.secretKey, BENCH_CONNECTION_ID: CONNECTION_ID });
+/** The environment of a baseline process: its hub, the secret key, the connection (the Salesforce one unless given). */
+export const baselineEnv = (stack: Stack, databaseUrl: string, connectionId = CONNECTION_ID) => ({ BENCH_DATABASE_URL: databaseUrl, HUBSYNC_SECRET_KEY: stack.secretKey, BENCH_CONNECTION_ID: connectionId });
 
 /** jsforce on a sandbox as the admin user, opened as the worker opens its own. */
 export function openSandboxConnection(sandbox: Sandbox): Promise<SfConnection> {

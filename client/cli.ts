@@ -6,6 +6,7 @@ import { migrate } from '../activities/hub/store';
 import { loadEnv } from '../kernel/env';
 import { ConfigurationError } from '../kernel/errors';
 import { describeFailure } from './format';
+import { registerAccountCommands } from './commands/account';
 import { registerConnectionCommands } from './commands/connection';
 import { doctorCommand } from './commands/doctor';
 import { registerHubCommands } from './commands/hub';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
       process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date.\n');
     });
 
+  registerAccountCommands(program);
   registerConnectionCommands(program);
   registerHubCommands(program);
   registerJobCommands(program);

@@ -29,7 +29,7 @@ import { alreadyRunning, listRuns, liveRun, type RunRecord } from '../activities
 import { createPool, type Pool } from '../activities/hub/store';
 import { createHubRecord, deleteHubRecord, getHubRecord, listHubRecords, updateHubRecord, type HubRecordEntity, type HubRecordInputs, type HubRecordListOptions, type HubRecordPatch, type HubRecords } from '../activities/hub/records';
 import type { CrmSession } from '../activities/crm/connector';
-import { openSession } from '../activities/sessions';
+import { openSession, type SessionSource } from '../activities/sessions';
 import { prepareWriteBack, storedOutcome } from '../activities/writeback/prepare';
 import { listAttributes, setWriteBack, type AttributeInfo, type WriteBackSwitch } from '../activities/writeback/settings';
 import { makeAccountWriteBackWorkflowId, WORKFLOW_CLOSING, WRITE_BACK_BUDGET_MS, type WriteBackOutcome, type WriteBackRequest } from '../kernel/writeback';
@@ -37,6 +37,7 @@ import { accountWriteBackWorkflow, inboundJobWorkflow, outboundJobWorkflow, prob
 import { writeBackUpdate } from '../workflows/writeback';
 import { progressQuery } from '../workflows/job-run';
 import { parseCron, parseEvery } from './input';
+import { getAccount, linkAccount, type AccountInfo, type LinkRequest, type LinkResult } from '../activities/hub/accounts';
 
 /** The workflow that runs a job of each direction. */
 const RUN_WORKFLOWS: Record<Direction, (input: JobRunInput) => Promise<JobRunResult>> = {
@@ -292,15 +293,35 @@ export class HubsyncClient {
    * each source's field with the CRM's describe first; a refusal changes nothing.
    */
   async setAttributeWriteBack(key: string, change: WriteBackSwitch): Promise<AttributeInfo> {
+    return setWriteBack(this.pool, this.sessions('checking CRM fields'), key, change);
+  }
+
+  /** CRM sessions opened on first use, for one operation; `purpose` names it when the client has no secret key. */
+  private sessions(purpose: string): SessionSource {
     const secretBox = this.deps.secretBox;
-    if (!secretBox) throw new ConfigurationError('This HubsyncClient has no secret key, which checking CRM fields needs.', { fix: 'create it with a secretBox (HUBSYNC_SECRET_KEY)' });
+    if (!secretBox) throw new ConfigurationError(`This HubsyncClient has no secret key, which ${purpose} needs.`, { fix: 'create it with a secretBox (HUBSYNC_SECRET_KEY)' });
     const sessions = new Map<string, Promise<CrmSession>>();
-    const session = (connectionId: string) => {
+    return (connectionId: string) => {
       let open = sessions.get(connectionId);
       if (!open) sessions.set(connectionId, (open = openSession(this.pool, secretBox(), connectionId)));
       return open;
     };
-    return setWriteBack(this.pool, session, key, change);
+  }
+
+  // ------------------------------------------------------------------------------------------ accounts
+
+  /** A hub account (by ID or `connection:crmId`) with its CRM sources, one per connection (W5). */
+  getAccount(account: string | number): Promise<AccountInfo> {
+    return getAccount(this.pool, account);
+  }
+
+  /**
+   * Links a hub account to a CRM record by hand (W5), when matching by value cannot tell: checked whole first
+   * (the record exists in the CRM, links stay one per connection and account; `move` to take it from another
+   * account); the connection's accounts-inbound job then imports the record into this account.
+   */
+  linkAccount(request: LinkRequest): Promise<LinkResult> {
+    return linkAccount(this.pool, this.sessions('reading the CRM record'), request);
   }
 
   /**

@@ -14,7 +14,7 @@
  * - errors: every client-library error leaves the connector as a CrmError of a kernel kind.
  */
 import type { z } from 'zod';
-import type { ConnectionKind } from '../../kernel/job-kinds';
+import type { ConnectionKind, JobKind } from '../../kernel/job-kinds';
 import type { SyncCursor } from '../../kernel/cursors';
 import type { CrmObjectDescribe, ValidationIssue } from './types';
 
@@ -46,6 +46,26 @@ export interface ReadOptions {
   pageSize: number;
   /** Also return records the CRM reports deleted (runs need them; preview does not). */
   includeDeleted: boolean;
+}
+
+/**
+ * One page of a read, in (modifiedAt, id) order. The connector says where the next page starts and whether
+ * there is one: a CRM whose pages cannot end exactly at the page size (HubSpot's search, whose results share
+ * stamps in no defined order) may return fewer records and still have more. A page that is not `done` has
+ * at least one record.
+ */
+export interface CrmPage {
+  records: CrmRecord[];
+  /** The cursor after this page: where the next read starts, and what a run stores once the page is written. */
+  next: SyncCursor;
+  /** No records after this page. */
+  done: boolean;
+}
+
+/** The cursor after `records` (the last one's stamp and ID), or `cursor` for an empty page. */
+export function cursorAfter(records: Array<Pick<CrmRecord, 'id' | 'modifiedAt'>>, cursor: SyncCursor): SyncCursor {
+  const last = records[records.length - 1];
+  return last ? { modifiedAt: last.modifiedAt, lastId: last.id } : cursor;
 }
 
 export type WriteOperation = 'create' | 'update' | 'delete';
@@ -92,6 +112,10 @@ export interface CrmConditionalWriteResult extends CrmWriteResult {
 export interface ApiUsage {
   used: number;
   max: number;
+  /** The window `used` and `max` count in (Salesforce and HubSpot private apps: the day). */
+  window: 'day' | 'rolling';
+  /** Further limits the CRM reported (HubSpot: the rolling per-interval limit), in words. */
+  detail?: string;
 }
 
 /** The API's own batch and page limits (ARCHITECTURE rule 6): callers never exceed them. */
@@ -123,7 +147,13 @@ export interface CrmSession {
   /** How many records a read from `cursor` will return (for progress, never for logic). */
   countRecords(spec: ReadSpec, cursor: SyncCursor, includeDeleted: boolean): Promise<number>;
   /** The next page after `cursor`, ordered by (modifiedAt, id). */
-  readPage(spec: ReadSpec, cursor: SyncCursor, options: ReadOptions): Promise<CrmRecord[]>;
+  readPage(spec: ReadSpec, cursor: SyncCursor, options: ReadOptions): Promise<CrmPage>;
+  /**
+   * IDs of records deleted since `since` (ISO; null: every deletion the CRM still shows) that the pages do not
+   * carry themselves: HubSpot lists archived records apart from live ones. A CRM whose pages include deleted
+   * records (Salesforce queryAll, Dataverse change tracking) answers [] without a call.
+   */
+  readDeletions(spec: ReadSpec, since: string | null): Promise<string[]>;
   /** Records by ID (deleted ones included, filter applied); IDs not returned no longer exist or no longer match. */
   readByIds(spec: ReadSpec, ids: string[]): Promise<CrmRecord[]>;
   /** One batch of at most `limits.writeBatchSize` records; one result per record, in request order. */
@@ -169,6 +199,8 @@ export interface StoredConnectionParts {
 
 export interface CrmConnector {
   readonly kind: ConnectionKind;
+  /** The job kinds a connection of this kind runs (HubSpot: accounts only, so far). */
+  readonly jobKinds: readonly JobKind[];
   /** The settings and secrets a new connection of this kind takes, as the user gives them. */
   readonly connectionSchema: z.ZodType<Record<string, unknown>>;
   /** Splits validated input into the base URL, the stored settings and the secrets (to be encrypted). */

@@ -4,10 +4,12 @@
 import type { ConnectionKind } from '../../kernel/job-kinds';
 import { ConfigurationError } from '../../kernel/errors';
 import type { CrmConnector } from './connector';
+import { hubspotConnector } from './hubspot/session';
 import { salesforceConnector } from './salesforce/session';
 
 const CONNECTORS: Partial<Record<ConnectionKind, CrmConnector>> = {
   salesforce: salesforceConnector,
+  hubspot: hubspotConnector,
 };
 
 export function connectorFor(kind: ConnectionKind): CrmConnector {

@@ -78,21 +78,25 @@ export async function findInboundExisting(
   );
 }
 
+/** How account-matching values compare: trimmed and case-insensitively (`Acme.com` is `acme.com`). */
+export const matchValue = (value: string) => value.trim().toLowerCase();
+
 /**
  * Hub accounts not linked to this connection yet that hold one of `values` for the attribute `key` from another
- * connection (an accounts-inbound job's matchAccountsBy): value → hub account, for values held by one account only.
+ * connection (an accounts-inbound job's matchAccountsBy): value (as matchValue gives it) → hub account, for values held
+ * by one account only.
  */
 export async function matchAccountsByAttribute(pool: Pool, connectionId: string, key: string, values: string[]): Promise<Map<string, InboundExisting>> {
   if (values.length === 0) return new Map();
   const { rows } = await pool.query<{ match_value: string; id: number; updated_at: string; accounts: number }>(
-    `SELECT v.value #>> '{}' AS match_value, min(a.id) AS id, min(a.updated_at)::text AS updated_at, count(DISTINCT a.id)::int AS accounts
+    `SELECT lower(btrim(v.value #>> '{}')) AS match_value, min(a.id) AS id, min(a.updated_at)::text AS updated_at, count(DISTINCT a.id)::int AS accounts
        FROM attribute_values v
        JOIN attribute_definitions d ON d.id = v.attribute_id AND d.key = $2
        JOIN accounts a ON a.id = v.account_id
-      WHERE v.connection_id IS DISTINCT FROM $1 AND v.value #>> '{}' = ANY($3)
+      WHERE v.connection_id IS DISTINCT FROM $1 AND lower(btrim(v.value #>> '{}')) = ANY($3)
         AND NOT EXISTS (SELECT 1 FROM record_links l WHERE l.connection_id = $1 AND l.hub_type = 'account' AND l.hub_id = a.id)
       GROUP BY 1`,
-    [connectionId, key, values],
+    [connectionId, key, values.map(matchValue)],
   );
   // A value two hub accounts share identifies neither: the record gets an account of its own.
   return new Map(rows.filter((r) => r.accounts === 1).map((r) => [r.match_value, { hubId: Number(r.id), accountId: null, updatedAt: r.updated_at }]));

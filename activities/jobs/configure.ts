@@ -10,7 +10,9 @@ import { createJob, getJob, setJobEnabled, updateJobConfig, type JobRecord } fro
 import type { SecretBox } from '../hub/secrets';
 import type { Pool } from '../hub/store';
 import { applyJobEdit } from '../mapping/edit';
-import { parseJobConfig, type JobConfig } from '../mapping/job-config';
+import { configFromTemplate, parseJobConfig, type JobConfig } from '../mapping/job-config';
+import { getConnection } from '../hub/connections';
+import type { JobKind } from '../../kernel/job-kinds';
 import { validateJob, type JobValidation } from './validate-job';
 
 export class JobValidationError extends HubsyncError {
@@ -21,14 +23,23 @@ export class JobValidationError extends HubsyncError {
   }
 }
 
-/** A session for the job's connection; a refusal (unknown connection, bad credentials) names the job. */
-async function session(pool: Pool, box: SecretBox, jobId: string, connectionId: string): Promise<CrmSession> {
+/** `body`'s result; its refusal (unknown connection, bad credentials) names the job. */
+async function namingJob<T>(jobId: string, body: () => Promise<T>): Promise<T> {
   try {
-    return await openSession(pool, box, connectionId);
+    return await body();
   } catch (err) {
     if (err instanceof HubsyncError) throw new HubsyncError(err.kind, `Job '${jobId}': ${err.message}`, { ...(err.code ? { code: err.code } : {}), ...(err.fix ? { fix: err.fix } : {}), cause: err });
     throw err;
   }
+}
+
+/** A session for the job's connection; a refusal (unknown connection, bad credentials) names the job. */
+const session = (pool: Pool, box: SecretBox, jobId: string, connectionId: string): Promise<CrmSession> => namingJob(jobId, () => openSession(pool, box, connectionId));
+
+/** The configuration a new job starts from: its kind's template for the connection's CRM (T7). */
+export async function templateConfigFor(pool: Pool, input: { id: string; kind: JobKind; connectionId: string }): Promise<JobConfig> {
+  const connection = await namingJob(input.id, () => getConnection(pool, input.connectionId));
+  return namingJob(input.id, async () => configFromTemplate(input.kind, connection.kind));
 }
 
 /** Validates a configuration that is not saved yet, as it would be saved. */

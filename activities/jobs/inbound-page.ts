@@ -18,12 +18,6 @@ import { attributeKey, findHubField, type HubFieldType } from '../mapping/hub-fi
 import type { JobConfig } from '../mapping/job-config';
 import { planInboundPage, type InboundJob, type PlannedRecord } from './page-plan';
 
-/** The cursor after a page: the (stamp, ID) of its last record, or `cursor` for an empty page. */
-export function cursorAfter(records: CrmRecord[], cursor: SyncCursor): SyncCursor {
-  const last = records[records.length - 1];
-  return last ? { modifiedAt: last.modifiedAt, lastId: last.id } : cursor;
-}
-
 export interface PageOutcome {
   stats: RunStats;
   nextCursor: SyncCursor;
@@ -57,20 +51,19 @@ const SQL_TYPE: Record<HubFieldType, string> = {
 };
 
 /**
- * Writes one page. `pageNo` identifies the page within the run: if it was committed already (a retried
- * activity), its stored outcome is returned and nothing is written twice.
+ * Writes one page; with `advanceCursor`, the job's cursor moves to `nextCursor` (the connector's cursor after the
+ * page). `pageNo` identifies the page within the run: if it was committed already (a retried activity), its
+ * stored outcome is returned and nothing is written twice.
  */
 export async function writeInboundPage(
   pool: Pool,
   job: InboundJob,
   run: { runId: number | null; pageNo: number; statsBefore: RunStats; advanceCursor: boolean },
   records: CrmRecord[],
-  cursor: SyncCursor,
+  nextCursor: SyncCursor,
 ): Promise<PageOutcome> {
   const { config } = job;
   const entity = JOB_KIND_INFO[config.kind].entity;
-  const last = records[records.length - 1];
-  const nextCursor = run.advanceCursor ? cursorAfter(records, cursor) : cursor;
 
   if (run.runId !== null) {
     const done = await committedPage(pool, run.runId, run.pageNo);
@@ -100,10 +93,40 @@ export async function writeInboundPage(
     await writeLinks(client, job, entity, written);
     await recordOutcomes(client, job, run.runId, planned, written.map((w) => w.crmId));
     stats.deleted = await deleteInHub(client, job, entity, deletedIds);
-    if (last && run.advanceCursor) await advanceCursor(client, job.jobId, nextCursor);
+    if (records.length > 0 && run.advanceCursor) await advanceCursor(client, job.jobId, nextCursor);
     if (run.runId !== null) await recordPage(client, run.runId, { pageNo: run.pageNo, nextCursor, stats, runStats: addStats(run.statsBefore, stats) });
   });
   return { stats, nextCursor };
+}
+
+/**
+ * Deletions a connector reports apart from its pages (HubSpot's archived records, T19): deleted in the hub
+ * like the deleted records of a page, in one transaction with the page's row, and, with `checkedAt`, the
+ * time the next incremental run asks from. Idempotent by `pageNo` like a page.
+ */
+export async function writeInboundDeletions(
+  pool: Pool,
+  job: InboundJob,
+  run: { runId: number; pageNo: number; statsBefore: RunStats },
+  crmIds: string[],
+  checkedAt: string | null,
+): Promise<RunStats> {
+  const done = await committedPage(pool, run.runId, run.pageNo);
+  if (done) return done.stats;
+  const entity = JOB_KIND_INFO[job.config.kind].entity;
+  const stats = emptyStats();
+  await withTransaction(pool, async (client) => {
+    stats.deleted = await deleteInHub(client, job, entity, crmIds);
+    if (checkedAt !== null) {
+      await client.query(
+        `INSERT INTO sync_cursors (job_id, deletions_checked_at) VALUES ($1, $2)
+         ON CONFLICT (job_id) DO UPDATE SET deletions_checked_at = EXCLUDED.deletions_checked_at, updated_at = now()`,
+        [job.jobId, checkedAt],
+      );
+    }
+    await recordPage(client, run.runId, { pageNo: run.pageNo, nextCursor: { modifiedAt: null, lastId: null }, stats, runStats: addStats(run.statsBefore, stats) });
+  });
+  return stats;
 }
 
 interface Written {

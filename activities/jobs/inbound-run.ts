@@ -9,14 +9,17 @@ import type { SyncCursor } from '../../kernel/cursors';
 import { START_CURSOR } from '../../kernel/cursors';
 import type { PagesInput, PagesResult } from '../../kernel/runs';
 import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
-import type { CrmRecord } from '../crm/connector';
+import type { CrmPage } from '../crm/connector';
 import type { SessionSource } from '../sessions';
 import { getJobForRun } from '../hub/jobs';
 import { forgetKept } from '../hub/outcomes';
 import { committedPage } from '../hub/runs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
-import { cursorAfter, writeInboundPage } from './inbound-page';
+import { writeInboundDeletions, writeInboundPage } from './inbound-page';
+
+/** Deleted IDs per transaction when a connector reports deletions apart from its pages. */
+const DELETIONS_PER_PAGE = 500;
 
 export interface InboundRunDeps {
   pool: Pool;
@@ -70,6 +73,35 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
     },
 
     /**
+     * After the last page: the deletions the connector reports apart from its pages (HubSpot's archived
+     * records; Salesforce's come in the pages, so it reports none and makes no call), since the last check minus
+     * the connector's look-back, or all of them in a full run (T19, T25).
+     */
+    async syncInboundDeletions(input: Omit<PagesInput, 'cursor' | 'maxPages'>): Promise<{ pageNo: number; stats: RunStats }> {
+      const job = await getJobForRun(deps.pool, input.jobId, input.jobVersion);
+      const session = await deps.session(job.connectionId);
+      const { rows } = await deps.pool.query<{ mode: string; checked: string | null }>(
+        `SELECT r.mode, c.deletions_checked_at AS checked FROM job_runs r LEFT JOIN sync_cursors c ON c.job_id = r.job_id WHERE r.id = $1`,
+        [input.runId],
+      );
+      const last = rows[0]?.mode === 'incremental' ? rows[0]?.checked : null;
+      const since = last ? new Date(Date.parse(last) - session.limits.stampLookbackMs).toISOString() : null;
+      const checkedAt = new Date().toISOString();
+      const ids = await session.readDeletions(inboundReadSpec(job.config), since);
+      let stats = emptyStats();
+      let pageNo = input.pageNo;
+      for (let i = 0; i === 0 || i < ids.length; i += DELETIONS_PER_PAGE) {
+        const chunk = ids.slice(i, i + DELETIONS_PER_PAGE);
+        const lastChunk = i + DELETIONS_PER_PAGE >= ids.length;
+        const written = await writeInboundDeletions(deps.pool, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats) }, chunk, lastChunk ? checkedAt : null);
+        stats = addStats(stats, written);
+        pageNo++;
+        Context.current().heartbeat({ pageNo });
+      }
+      return { pageNo, stats };
+    },
+
+    /**
      * Pages through the CRM from the cursor, `maxPages` pages and the one read ahead during the last of them,
      * heartbeating after each.
      */
@@ -87,35 +119,36 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
       // Only an earlier attempt can have committed pages (heartbeats are throttled, so the last one sent may
       // lag behind): look them up until the first page that is not there, then stop looking.
       let mayBeCommitted = resumed !== undefined || ctx.info.attempt > 1;
-      let prefetched: Promise<CrmRecord[]> | undefined;
+      let prefetched: Promise<CrmPage> | undefined;
       // Within the page budget, and then for the page read ahead while the budget's last page was written.
       while (pageNo < lastPage || prefetched) {
         ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
-        let outcome: { stats: RunStats; nextCursor: SyncCursor; size: number } | undefined;
+        let outcome: { stats: RunStats; nextCursor: SyncCursor; done: boolean } | undefined;
         if (mayBeCommitted) {
+          // A committed page does not say whether it was the last: the next read (empty then) does.
           const committed = await committedPage(deps.pool, input.runId, pageNo);
-          if (committed) outcome = { ...committed, size: committed.stats.read };
+          if (committed) outcome = { ...committed, done: false };
           else mayBeCommitted = false;
         }
         if (!outcome) {
-          const records = await (prefetched ?? read(cursor));
+          const page = await (prefetched ?? read(cursor));
           prefetched = undefined;
-          if (records.length === 0) return { cursor, pageNo, done: true, stats };
-          // The next page's query depends only on this page's last record: read it while this page is
-          // written. After the budget's last page this read-ahead is written by this call too (every page read
-          // is a page written), and when it comes back empty the run ends without another call.
-          if (records.length === pageSize && pageNo < lastPage) {
-            prefetched = read(cursorAfter(records, cursor));
+          if (page.records.length === 0) return { cursor, pageNo, done: true, stats };
+          // The next page's query depends only on this page's cursor: read it while this page is written.
+          // After the budget's last page this read-ahead is written by this call too (every page read is a
+          // page written), and when it comes back empty the run ends without another call.
+          if (!page.done && pageNo < lastPage) {
+            prefetched = read(page.next);
             prefetched.catch(() => undefined); // surfaces when awaited on the next page
           }
-          const written = await writeInboundPage(deps.pool, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: true }, records, cursor);
-          outcome = { ...written, size: records.length };
+          const written = await writeInboundPage(deps.pool, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: true }, page.records, page.next);
+          outcome = { ...written, done: page.done };
         }
         stats = addStats(stats, outcome.stats);
         cursor = outcome.nextCursor;
         pageNo++;
         ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
-        if (outcome.size < pageSize) return { cursor, pageNo, done: true, stats };
+        if (outcome.done) return { cursor, pageNo, done: true, stats };
       }
       return { cursor, pageNo, done: false, stats };
     },

@@ -4,7 +4,7 @@
  * One query per lookup per page.
  */
 import type { CrmRecord } from '../crm/connector';
-import { findInboundExisting, matchAccountsByAttribute, matchParents } from '../hub/sync-lookups';
+import { findInboundExisting, matchAccountsByAttribute, matchParents, matchValue } from '../hub/sync-lookups';
 import type { Pool } from '../hub/store';
 import { decideInbound, type Decision, type InboundExisting } from '../mapping/decide';
 import { attributeKey } from '../mapping/hub-fields';
@@ -51,7 +51,7 @@ async function accountsToJoin(pool: Pool, job: InboundJob, unlinked: InboundMapp
   if (!by || unlinked.length === 0) return new Map();
   const valueOf = (m: InboundMapped) => {
     const v = m.attributes.find((a) => a.name.toLowerCase() === by.toLowerCase())?.value;
-    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+    return typeof v === 'string' || typeof v === 'number' ? matchValue(String(v)) : undefined;
   };
   const values = [...new Set(unlinked.map(valueOf).filter((v): v is string => v !== undefined && v !== ''))];
   const matches = await matchAccountsByAttribute(pool, job.connectionId, attributeKey(by), values);

@@ -38,7 +38,7 @@ export async function previewJob(pool: Pool, job: JobRecord, session: CrmSession
 }
 
 async function previewInbound(pool: Pool, job: JobRecord, session: CrmSession): Promise<PreviewRow[]> {
-  const records = await session.readPage(inboundReadSpec(job.config), START_CURSOR, { pageSize: PREVIEW_SIZE, includeDeleted: false });
+  const { records } = await session.readPage(inboundReadSpec(job.config), START_CURSOR, { pageSize: PREVIEW_SIZE, includeDeleted: false });
   const planned = await planInboundPage(pool, { jobId: job.id, connectionId: job.connectionId, config: job.config }, records);
   return planned.map(({ mapped: m, decision }) => ({
     source: m.crmId,

@@ -62,6 +62,8 @@ export function decideInbound(config: JobConfig, mapped: InboundMapped, problems
   // echo of hubsync's own outbound write) is not a new change.
   if (link && mapped.crmModifiedAt && link.crmModifiedAt && !later(mapped.crmModifiedAt, link.crmModifiedAt)) return { action: 'unchanged' };
   if (link && link.lastInboundHash === mapped.hash) return { action: 'unchanged' };
+  // A link set by hand (`hubsync account link`) has never synced: its first import brings the CRM's values.
+  if (link && link.lastInboundHash === null && link.hubModifiedAt === null) return { action: 'update', hubId: existing.hubId };
   // T18: both sides changed since the last sync and the hub's change is the later one: the hub wins.
   const hubChanged = !link || later(existing.updatedAt, link.hubModifiedAt);
   if (hubChanged && link && later(existing.updatedAt, mapped.crmModifiedAt)) {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../../kernel/errors';
 import { describeIssue } from '../../kernel/zod-issues';
-import { JOB_KIND_INFO, JOB_KINDS, type JobKind } from '../../kernel/job-kinds';
+import { JOB_KIND_INFO, JOB_KINDS, type ConnectionKind, type JobKind } from '../../kernel/job-kinds';
 import { defaultTemplate } from './templates';
 
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -41,10 +41,10 @@ export const ScheduleSchema = z.union([
 export const JobConfigSchema = z
   .object({
     kind: z.enum(JOB_KINDS),
-    crmObject: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'crmObject must be an API name such as Task or Activity__c'),
+    crmObject: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'crmObject must be an API name such as Task, Activity__c or companies'),
     parentObject: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).nullable(),
     mapping: z.array(MappingRowSchema).min(1, 'the mapping has no rows'),
-    /** Inbound: a SOQL WHERE condition (T8). */
+    /** Inbound: a condition in the CRM's terms (T8): SOQL on Salesforce, `property = 'value' AND …` on HubSpot. */
     filter: z.string().trim().min(1).max(4000).optional(),
     /** Outbound: conditions on hub fields. */
     hubFilter: HubFilterSchema.optional(),
@@ -82,9 +82,9 @@ export type MappingRow = z.infer<typeof MappingRowSchema>;
 export type JobConfig = z.infer<typeof JobConfigSchema>;
 export type HubFilter = z.infer<typeof HubFilterSchema>;
 
-/** The configuration a new job of `kind` starts from: the kind's default template (T7). */
-export function configFromTemplate(kind: JobKind): JobConfig {
-  const template = defaultTemplate(kind);
+/** The configuration a new job of `kind` on a `crm` connection starts from: the kind's default template (T7). */
+export function configFromTemplate(kind: JobKind, crm: ConnectionKind = 'salesforce'): JobConfig {
+  const template = defaultTemplate(kind, crm);
   const outbound = JOB_KIND_INFO[kind].direction === 'outbound';
   return {
     kind,

@@ -7,7 +7,8 @@
  * and Owner.Phone as attributes read through the same relationship: micro-sync, W11), and the fields the
  * demo's write-back attributes use.
  */
-import { JOB_KIND_INFO, type JobKind } from '../../kernel/job-kinds';
+import { ConfigurationError } from '../../kernel/errors';
+import { JOB_KIND_INFO, type ConnectionKind, type JobKind } from '../../kernel/job-kinds';
 
 /** One row of a mapping table, in the columns of the published default tables. */
 export interface MappingRow {
@@ -102,8 +103,37 @@ const TEMPLATE_ROWS: Record<JobKind, MappingRow[]> = {
   ],
 };
 
-/** The default template of a job kind: a fresh copy, so callers may edit it. */
-export function defaultTemplate(kind: JobKind): MappingTemplate {
+/**
+ * HubSpot's templates: companies become hub accounts (T1) by their record ID, with the name, the domain and
+ * the company owner's email read through the Owners API (`Owner.email`, the Success Manager assignment, W12);
+ * further properties are added by the user (`hubsync job edit`).
+ */
+const HUBSPOT_TEMPLATES: Partial<Record<JobKind, Omit<MappingTemplate, 'kind'>>> = {
+  'accounts-inbound': {
+    crmObject: 'companies',
+    parentObject: null,
+    rows: [
+      row('hs_object_id', 'number', 'Account Id', 'text', true),
+      row('name', 'string', 'Account Name', 'text'),
+      row('domain', 'string', 'Domain', 'text'),
+      row('Owner.email', 'owner (Owners API)', 'Success Manager', 'user'),
+    ],
+  },
+};
+
+/** The job kinds with a template for connections of `crm`. */
+export function templateKinds(crm: ConnectionKind): JobKind[] {
+  return crm === 'hubspot' ? (Object.keys(HUBSPOT_TEMPLATES) as JobKind[]) : (Object.keys(TEMPLATE_ROWS) as JobKind[]);
+}
+
+/** The default template of a job kind for a CRM: a fresh copy, so callers may edit it. */
+export function defaultTemplate(kind: JobKind, crm: ConnectionKind = 'salesforce'): MappingTemplate {
+  if (crm === 'hubspot') {
+    const t = HUBSPOT_TEMPLATES[kind];
+    if (!t) throw new ConfigurationError(`HubSpot connections have no ${kind} jobs; they run ${templateKinds('hubspot').join(', ')}.`, { fix: 'create the job on a Salesforce connection, or pick one of those kinds' });
+    return { kind, crmObject: t.crmObject, parentObject: t.parentObject, rows: t.rows.map((r) => ({ ...r })) };
+  }
+  if (crm !== 'salesforce') throw new ConfigurationError(`There are no job templates for ${crm} connections yet.`);
   const info = JOB_KIND_INFO[kind];
   return { kind, crmObject: info.crmObject, parentObject: info.parentObject, rows: TEMPLATE_ROWS[kind].map((r) => ({ ...r })) };
 }

@@ -330,6 +330,11 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
           throw err;
         }
         lastError = err;
+        if (err.retryAfterMs !== undefined && Date.now() + err.retryAfterMs > deadline) {
+          // The CRM asks for a wait past the call's budget (a daily allowance used up): say so now.
+          const message = `the CRM asks to wait ${Math.ceil(err.retryAfterMs / 1000)} s before calling again, longer than this call may take: ${err.message}${err.fix ? ` (${err.fix})` : ''}${sent ? '; a write was sent and may have landed, the next sync will show it' : ''}`;
+          return finish(plan, w, result('failed', { message, crmMessage: err.code ?? null }), []);
+        }
         await sleep(backoffMs(attempt, deadline, err.retryAfterMs));
       }
     }

@@ -20,6 +20,7 @@ import {
 import type { Pool } from '../hub/store';
 import { convertValue, pathParts, SourceFieldProblem } from './fields';
 import { toReferenceMode } from './settings';
+import { resolveAccount } from '../hub/accounts';
 
 /** A request refused before any CRM call; `problems` lists each thing wrong, with where and the fix. */
 export class WriteBackRefusedError extends ConfigurationError {
@@ -70,21 +71,6 @@ function checkShape(request: WriteBackRequest, problems: string[]): void {
       if (!isValue(value)) problems.push(`${key}: a value is text, a number, true/false, null or a list of texts, not ${JSON.stringify(value)}`);
     }
   }
-}
-
-async function resolveAccount(pool: Pool, account: string | number): Promise<{ id: number } | { problem: string }> {
-  const text = String(account).trim();
-  if (/^\d+$/.test(text)) {
-    const { rows } = await pool.query<{ id: number }>('SELECT id FROM accounts WHERE id = $1', [text]);
-    return rows[0] ? { id: Number(rows[0].id) } : { problem: `account ${text}: no hub account has this ID` };
-  }
-  const colon = text.indexOf(':');
-  if (colon <= 0 || colon === text.length - 1) return { problem: `account '${text}': use a hub ID (42) or connection:crmId (demo:001xx0000000001AAA)` };
-  const connectionId = text.slice(0, colon);
-  const crmId = text.slice(colon + 1);
-  const { rows } = await pool.query<{ hub_id: number }>(`SELECT hub_id FROM record_links WHERE connection_id = $1 AND hub_type = 'account' AND crm_id = $2`, [connectionId, crmId]);
-  if (rows.length > 1) return { problem: `account '${text}': the CRM ID is linked to ${rows.length} hub accounts; use the hub ID` };
-  return rows[0] ? { id: Number(rows[0].hub_id) } : { problem: `account '${text}': no hub account is linked to ${crmId} on connection '${connectionId}' (check both; run its accounts-inbound job if the account is new)` };
 }
 
 interface SourceRow {

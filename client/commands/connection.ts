@@ -17,6 +17,7 @@ interface AddOptions {
   clientId?: string;
   clientSecret?: string;
   refreshToken?: string;
+  accessToken?: string;
   username?: string;
   password?: string;
   check: boolean;
@@ -33,6 +34,7 @@ function settingsFrom(opts: AddOptions): Record<string, unknown> {
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,
       refreshToken: opts.refreshToken,
+      accessToken: opts.accessToken,
       username: opts.username,
       password: opts.password,
     }).filter(([, v]) => v !== undefined),
@@ -44,12 +46,13 @@ function settingsFrom(opts: AddOptions): Record<string, unknown> {
 function settingOptions(command: Command): Command {
   return command
     .option('--file <path>', 'JSON or YAML file with the settings below (keeps secrets out of shell history)')
-    .option('--base-url <url>', 'the org URL, e.g. https://acme.my.salesforce.com')
-    .option('--login-url <url>', 'OAuth token endpoint host (default: the base URL)')
+    .option('--base-url <url>', 'the org URL, e.g. https://acme.my.salesforce.com (HubSpot: the API URL, default https://api.hubapi.com)')
+    .option('--login-url <url>', 'Salesforce: OAuth token endpoint host (default: the base URL)')
     .option('--api-version <v>', 'Salesforce API version (default 62.0)')
-    .option('--client-id <id>', 'connected app consumer key')
-    .option('--client-secret <secret>', 'connected app consumer secret')
+    .option('--client-id <id>', 'Salesforce connected app consumer key, or HubSpot OAuth app client ID')
+    .option('--client-secret <secret>', 'the OAuth app\'s client secret')
     .option('--refresh-token <token>', 'OAuth refresh token')
+    .option('--access-token <token>', 'HubSpot private app access token (instead of an OAuth app)')
     .option('--username <name>', 'username (OAuth password flow)')
     .option('--password <password>', 'password (+ security token) for the password flow')
     .option('--no-check', 'save without trying the credentials against the CRM first')
@@ -63,7 +66,7 @@ export function registerConnectionCommands(program: Command): void {
     connection
       .command('add <id>')
       .description('Add a connection, after a real call with its credentials; secrets are encrypted at rest with HUBSYNC_SECRET_KEY')
-      .option('--kind <kind>', 'CRM kind', 'salesforce'),
+      .option('--kind <kind>', 'CRM kind: salesforce or hubspot', 'salesforce'),
   ).action(async (id: string, opts: AddOptions) =>
     withContext(async (ctx) => {
       const box = ctx.secretBox();
@@ -101,7 +104,7 @@ export function registerConnectionCommands(program: Command): void {
 
   connection
     .command('test <id>')
-    .description('Authenticate against the CRM and report the org\'s API usage')
+    .description('Authenticate against the CRM and report its API usage and rate limits')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { json?: boolean }) =>
       withContext(async (ctx) => {
@@ -112,7 +115,9 @@ export function registerConnectionCommands(program: Command): void {
         const result = { id, ok: true, kind: session.kind, instanceUrl: session.instanceUrl, apiUsage: usage, elapsedMs: Date.now() - started };
         if (opts.json) return printJson(result);
         print(`✔ ${summary.id}: authenticated to ${session.instanceUrl} (${session.kind}) in ${result.elapsedMs} ms`);
-        print(`  API usage today: ${usage.used} of ${usage.max} requests (${((usage.used / Math.max(usage.max, 1)) * 100).toFixed(1)}%)`);
+        const share = `${usage.used} of ${usage.max} requests (${((usage.used / Math.max(usage.max, 1)) * 100).toFixed(1)}%)`;
+        print(`  API usage ${usage.window === 'day' ? 'today' : 'in the rolling window'}: ${share}`);
+        if (usage.detail) print(`  rate limit: ${usage.detail}`);
       }),
     );
 

@@ -3,12 +3,11 @@
  * enable, disable, delete. Every change is validated before it is saved and bumps the job's version.
  */
 import type { Command } from 'commander';
-import { configFromTemplate } from '../../activities/mapping/job-config';
 import { isJobKind, JOB_KIND_INFO, JOB_KINDS } from '../../kernel/job-kinds';
 import type { ValidationIssue } from '../../activities/crm/types';
 import { openSession } from '../../activities/sessions';
 import { getJob, listJobs, type JobRecord } from '../../activities/hub/jobs';
-import { createValidatedJob, editValidatedJob } from '../../activities/jobs/configure';
+import { createValidatedJob, editValidatedJob, templateConfigFor } from '../../activities/jobs/configure';
 import { previewJob } from '../../activities/jobs/preview';
 import { validateJob, type JobValidation } from '../../activities/jobs/validate-job';
 import { listRuns, type RunRecord } from '../../activities/hub/runs';
@@ -84,9 +83,9 @@ export function registerJobCommands(program: Command): void {
       withContext(async (ctx) => {
         if (!isJobKind(opts.kind)) throw new ConfigurationError(`Unknown job kind '${opts.kind}'. Use one of: ${JOB_KINDS.join(', ')}.`);
         if (!opts.fromTemplate && !opts.file) throw new ConfigurationError('Say where the mapping comes from: --from-template (the default template of the kind) or --file <config>.');
-        const base = configFromTemplate(opts.kind);
-        const config = opts.file ? { ...base, ...readConfigFile(opts.file), kind: opts.kind } : base;
         const id = opts.id ?? `${opts.connection}-${opts.kind}`;
+        const base = await templateConfigFor(ctx.pool, { id, kind: opts.kind, connectionId: opts.connection });
+        const config = opts.file ? { ...base, ...readConfigFile(opts.file), kind: opts.kind } : base;
         const { job: created, validation } = await createValidatedJob(ctx.pool, ctx.secretBox(), { id, connectionId: opts.connection, config });
         if (opts.json) return printJson({ job: created, validation });
         printJob(created);

@@ -1,7 +1,7 @@
 /**
  * The admin API under `/__admin` (no auth, loopback clients only; not part of HubSpot's surface): health,
- * reset, seeding, custom properties, the request log (the Salesforce sandbox's generic RequestLog), OAuth
- * token lifetime, rate limits and fault injection. JSON in and out; errors `{error, issues?}` with 400.
+ * reset, seeding, custom properties, owners, the request log (the Salesforce sandbox's generic RequestLog),
+ * OAuth token lifetime, rate limits and fault injection. JSON in and out; errors `{error, issues?}` with 400.
  */
 import { z } from 'zod';
 import { type RequestLog } from '../salesforce/request-log';
@@ -10,14 +10,23 @@ import { type FaultInjector } from './faults';
 import { jsonBody, ok, RouteTable, type HsRequest, type HsResponse } from './http';
 import { type RateLimiter } from './limits';
 import { type OAuthTokens } from './oauth';
+import { renderOwner } from './reference';
 import { SANDBOX_ACCESS_TOKEN, SANDBOX_PORTAL_ID, type Portal } from './portal';
-import { seedCompanies } from './seed';
+import { seedRecords } from './seed';
+import { knownObjectType } from './types';
+
+/** An object type as the API paths take it (companies, company, 0-2, contacts, …); companies when absent. */
+const objectType = z
+  .string()
+  .default('companies')
+  .refine((t) => knownObjectType(t) !== undefined, 'companies or contacts');
 
 const Schemas = {
   reset: z.object({ seed: z.enum(['demo', 'none']).optional() }),
-  seed: z.object({ count: z.number().int().positive().max(200_000), seed: z.number().int().optional(), properties: z.record(z.string(), z.string()).optional() }),
+  seed: z.object({ objectType, count: z.number().int().positive().max(200_000), seed: z.number().int().optional(), properties: z.record(z.string(), z.string()).optional() }),
+  owner: z.object({ email: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'an email address'), firstName: z.string().optional(), lastName: z.string().optional() }),
   property: z.object({
-    objectType: z.literal('companies').default('companies'),
+    objectType,
     name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower case letters, digits and _'),
     label: z.string().optional(),
     type: z.enum(['string', 'number', 'date', 'datetime', 'enumeration', 'bool']),
@@ -29,7 +38,12 @@ const Schemas = {
     hasUniqueValue: z.boolean().optional(),
   }),
   oauth: z.object({ accessTokenTtlSeconds: z.number().int().positive().max(86_400 * 365) }),
-  rateLimits: z.object({ secondly: z.number().int().positive().optional(), intervalMs: z.number().int().positive().max(86_400_000).optional(), daily: z.number().int().nonnegative().optional() }),
+  rateLimits: z.object({
+    secondly: z.number().int().positive().optional(),
+    intervalMs: z.number().int().positive().max(86_400_000).optional(),
+    daily: z.number().int().nonnegative().optional(),
+    searchPerSecond: z.number().int().positive().optional(),
+  }),
   fault: z.object({
     method: z.string().regex(/^[A-Za-z]+$/).optional(),
     path: z.string().min(1).optional(),
@@ -75,8 +89,19 @@ export interface AdminContext {
 
 export function buildAdminRoutes(ctx: AdminContext): RouteTable {
   const { portal, tokens, limits, faults } = ctx;
+  const { companies, contacts } = portal;
+  const records = () => ({
+    companies: companies.count(false),
+    archivedCompanies: companies.count(true),
+    contacts: contacts.count(false),
+    archivedContacts: contacts.count(true),
+    associations: [...portal.associations.all()].length,
+    owners: portal.owners.length,
+    properties: companies.properties.size,
+    contactProperties: contacts.properties.size,
+  });
   return new RouteTable()
-    .on('GET', '/__admin/health', () => ok({ ok: true, url: ctx.url(), portalId: SANDBOX_PORTAL_ID, records: { companies: portal.list(false).length, archivedCompanies: portal.list(true).length, owners: portal.owners.length, properties: portal.properties.size } }))
+    .on('GET', '/__admin/health', () => ok({ ok: true, url: ctx.url(), portalId: SANDBOX_PORTAL_ID, records: records() }))
     .on('GET', '/__admin/credentials', () => {
       const { clientId, clientSecret, refreshToken } = tokens.status();
       return ok({ accessToken: SANDBOX_ACCESS_TOKEN, portalId: SANDBOX_PORTAL_ID, basePath: ctx.url(), oauth: { clientId, clientSecret, refreshToken } });
@@ -113,16 +138,29 @@ export function buildAdminRoutes(ctx: AdminContext): RouteTable {
     })
     .on('POST', '/__admin/seed', (req) => {
       const spec = parse(Schemas.seed, req);
-      const issues = portal.checkProperties(spec.properties ?? {});
+      const store = portal.store(spec.objectType);
+      const issues = store.checkProperties(spec.properties ?? {});
       if (issues.length) throw new AdminError('invalid properties', issues);
-      const ids = seedCompanies(portal, spec);
-      return ok({ created: ids.length, firstId: ids[0], lastId: ids[ids.length - 1] });
+      if (store.type.uniqueKey && spec.properties?.[store.type.uniqueKey]) throw new AdminError(`${store.type.uniqueKey} is unique: it cannot be the same for every record`);
+      const ids = seedRecords(store, portal, spec);
+      return ok({ objectType: store.type.name, created: ids.length, firstId: ids[0], lastId: ids[ids.length - 1] });
     })
     .on('POST', '/__admin/properties', (req) => {
       const spec = parse(Schemas.property, req);
-      if (portal.properties.get(spec.name)?.hubspotDefined) throw new AdminError(`${spec.name} is a HubSpot default property`);
+      const store = portal.store(spec.objectType);
+      if (store.properties.get(spec.name)?.hubspotDefined) throw new AdminError(`${spec.name} is a HubSpot default property`);
       if (spec.type === 'enumeration' && !spec.options?.length) throw new AdminError('an enumeration needs options');
-      return ok(portal.renderProperty(portal.defineProperty(spec)));
+      return ok(store.renderProperty(store.defineProperty(spec)));
+    })
+    .on('POST', '/__admin/owners', (req) => {
+      const spec = parse(Schemas.owner, req);
+      if (portal.owners.some((o) => !o.archived && o.email.toLowerCase() === spec.email.toLowerCase())) throw new AdminError(`an active owner has the email ${spec.email}`);
+      return ok(renderOwner(portal.addOwner(spec)));
+    })
+    .on('DELETE', '/__admin/owners/{id}', (req) => {
+      const owner = portal.owners.find((o) => o.id === req.params['id'] && !o.archived);
+      if (!owner) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `no active owner ${req.params['id'] ?? ''}`);
+      return ok(renderOwner(portal.archiveOwner(owner)));
     })
     .on('GET', '/__admin/requests', (req) => {
       // `path` is a glob (`*/search`); `since` an ISO timestamp.

@@ -19,7 +19,7 @@ export interface HsResponse {
   /** JSON-serialised; absent for 204. */
   body?: unknown;
   /** Sent as it is instead of `body` (injected faults); the Content-Type stays JSON unless `headers` say otherwise. */
-  raw?: string;
+  raw?: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -72,16 +72,28 @@ function safeDecode(value: string): string {
 export const ok = (body: unknown): HsResponse => ({ status: 200, body });
 export const created = (body: unknown): HsResponse => ({ status: 201, body });
 export const noContent = (): HsResponse => ({ status: 204 });
+/** 200 with a body that is already JSON text. */
+export const okText = (json: string): HsResponse => ({ status: 200, raw: json });
 
-/** A JSON request body. HubSpot answers malformed JSON with 400 "Invalid input JSON on line L, column C: …". */
-export function jsonBody(req: HsRequest): Record<string, unknown> {
+/** 200 with `{…before, results: [...], …after}`, the results already JSON texts (pre-rendered records). */
+export function okResults(results: string[], extra: { before?: Record<string, unknown>; after?: Record<string, unknown> } = {}): HsResponse {
+  const members = (o: Record<string, unknown> = {}) => Object.entries(o).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  return okText(`{${[...members(extra.before), `"results":[${results.join(',')}]`, ...members(extra.after)].join(',')}}`);
+}
+
+/** A JSON request body of any kind. HubSpot answers malformed JSON with 400 "Invalid input JSON on line L, column C: …". */
+export function jsonValue(req: HsRequest): unknown {
   const text = req.body.toString('utf8');
-  let value: unknown;
   try {
-    value = text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
+    return text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
   } catch (err) {
     throw new HubSpotError(400, 'VALIDATION_ERROR', `Invalid input JSON on line 1, column 1: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** A JSON object request body. */
+export function jsonBody(req: HsRequest): Record<string, unknown> {
+  const value = jsonValue(req);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HubSpotError(400, 'VALIDATION_ERROR', 'Invalid input JSON: expected an object');
   return value as Record<string, unknown>;
 }

@@ -1,40 +1,51 @@
 /**
  * The local HubSpot CRM API sandbox: an in-memory portal that @hubspot/api-client 13.x talks to unchanged
- * (only `basePath` set): companies (basic, batch incl. upsert, search), company properties, owners,
- * private-app token and OAuth (refresh-token grant, expiring access tokens) auth, rate limits with HubSpot's
- * 429s and headers, and an admin API for seeding, custom properties, the request log, token lifetime, rate
- * limits and fault injection.
+ * (only `basePath` set): companies and contacts (basic, batch incl. upsert, search), their properties,
+ * company–contact associations (v4 API and v3 inline), owners, private-app token and OAuth (refresh-token
+ * grant, expiring access tokens) auth, rate limits (the search endpoints' own included) with HubSpot's 429s
+ * and headers, persistence to a data directory, and an admin API for seeding, custom properties, owners, the
+ * request log, token lifetime, rate limits and fault injection.
  *
  *     const sandbox = await startHubSpotSandbox({ port: 0, seed: 'demo' });
  *     const client = new Client({ accessToken: sandbox.accessToken, basePath: sandbox.url });
  */
 import { once } from 'node:events';
+import type http from 'node:http';
 import { FaultInjector } from './faults';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './limits';
 import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, OAuthTokens, SANDBOX_OAUTH_CLIENT_ID, SANDBOX_OAUTH_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN } from './oauth';
+import { hasSavedPortal, loadPortal, savePortal } from './persistence';
 import { createHubSpotServer } from './server';
 import { Portal, SANDBOX_ACCESS_TOKEN, SANDBOX_PORTAL_ID } from './portal';
-import { seedCompanies } from './seed';
+import { seedDemo } from './seed';
 
 export { SANDBOX_ACCESS_TOKEN, SANDBOX_PORTAL_ID } from './portal';
 export { SANDBOX_OAUTH_CLIENT_ID, SANDBOX_OAUTH_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN } from './oauth';
 export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './limits';
 export { HubSpotError } from './errors';
+export { DEMO_PRODUCTS, DEMO_TIERS } from './seed';
 
-/** `demo`: 25 generated companies; `none`: only the owners and the default properties. */
+/**
+ * `demo`: 25 companies with owners, tier and products (custom properties), and 20 contacts associated with
+ * the first 10 of them; `none`: only the owners and the default properties.
+ */
 export type HubSpotSeed = 'demo' | 'none';
-const DEMO_COMPANIES = 25;
 
 export interface StartHubSpotSandboxOptions {
   /** 0 picks a free port. Default 0. */
   port?: number;
   host?: '127.0.0.1';
+  /** What a fresh portal holds; ignored when dataDir has a saved portal. Default 'demo'. */
   seed?: HubSpotSeed;
+  /** Load the portal from here on start (when saved before) and save it there periodically and on close. */
+  dataDir?: string;
+  /** How often a changed portal is saved to dataDir. Default 30 s. */
+  persistIntervalMs?: number;
   /** The sandbox clock: record timestamps, token expiry, rate-limit windows. */
   clock?: () => Date;
   /** Lifetime of issued OAuth access tokens (`expires_in`); default 1800 as HubSpot's. */
   accessTokenTtlSeconds?: number;
-  /** Overrides of DEFAULT_RATE_LIMITS (loose, so that suites never trip over them). */
+  /** Overrides of DEFAULT_RATE_LIMITS (the general ones loose, so that suites never trip over them; search HubSpot's 5/s). */
   rateLimits?: Partial<RateLimitConfig>;
 }
 
@@ -46,6 +57,9 @@ export interface HubSpotSandboxHandle {
   portalId: number;
   /** The sandbox's public app and a refresh token installed for it (`POST /oauth/v1/token`, grant_type=refresh_token). */
   oauth: { clientId: string; clientSecret: string; refreshToken: string };
+  /** Saves to dataDir now (no-op without one). */
+  persist(): Promise<void>;
+  /** Stops the server and saves the portal (when dataDir is set). */
   close(): Promise<void>;
 }
 
@@ -54,15 +68,23 @@ export async function startHubSpotSandbox(opts: StartHubSpotSandboxOptions = {})
   const portal = new Portal(clock);
   const seed = (kind: HubSpotSeed) => {
     portal.reset();
-    if (kind === 'demo') seedCompanies(portal, { count: DEMO_COMPANIES, seed: 1 });
+    if (kind === 'demo') seedDemo(portal);
   };
-  seed(opts.seed ?? 'demo');
-  let url = '';
   const services = {
     tokens: new OAuthTokens(opts.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS, clock),
     limits: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...opts.rateLimits }, clock),
     faults: new FaultInjector(),
   };
+  const dataDir = opts.dataDir;
+  // A fresh portal in a data directory is saved on the first occasion, even unchanged.
+  let savedVersion = -1;
+  const saved = dataDir && hasSavedPortal(dataDir) ? await loadPortal(dataDir, portal) : undefined;
+  if (saved) {
+    services.tokens.restore(saved.accessTokens);
+    savedVersion = portal.changes.version;
+  } else seed(opts.seed ?? 'demo');
+
+  let url = '';
   const { server } = createHubSpotServer(portal, services, { url: () => url, reset: seed });
   const host = opts.host ?? '127.0.0.1';
   // events.once rejects when the server emits 'error' (port in use) before 'listening'.
@@ -72,19 +94,46 @@ export async function startHubSpotSandbox(opts: StartHubSpotSandboxOptions = {})
   if (!address || typeof address !== 'object') throw new Error('the HubSpot sandbox server has no address');
   url = `http://${host}:${address.port}`;
 
+  let saving: Promise<void> = Promise.resolve();
+  const persist = (force: boolean) => {
+    saving = saving
+      .then(async () => {
+        const version = portal.changes.version;
+        if (!dataDir || (!force && version === savedVersion)) return;
+        await savePortal(dataDir, portal, services.tokens.snapshot());
+        savedVersion = version;
+      })
+      .catch((err: unknown) => {
+        process.stderr.write(`hubspot sandbox: saving ${String(dataDir)} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
+    return saving;
+  };
+  const timer = dataDir ? setInterval(() => void persist(false), opts.persistIntervalMs ?? 30_000) : undefined;
+  timer?.unref();
+
   let closing: Promise<void> | undefined;
   return {
     url,
     accessToken: SANDBOX_ACCESS_TOKEN,
     portalId: SANDBOX_PORTAL_ID,
     oauth: { clientId: SANDBOX_OAUTH_CLIENT_ID, clientSecret: SANDBOX_OAUTH_CLIENT_SECRET, refreshToken: SANDBOX_REFRESH_TOKEN },
+    persist: () => persist(true),
     close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 500).unref();
-      });
+      closing ??= (async () => {
+        if (timer) clearInterval(timer);
+        await closeServer(server);
+        await persist(false);
+      })();
       return closing;
     },
   };
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Keep-alive connections of clients that are still around would hold close() open.
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 500).unref();
+  });
 }

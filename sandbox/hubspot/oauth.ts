@@ -37,7 +37,7 @@ export const SANDBOX_REFRESH_TOKEN = 'na1-6f18-f26a-3e95-4d95-a6e5-3d5c6e5c9e5a'
 /** The app's ID and the installing user (the first seeded owner) in token info [infer]. */
 const SANDBOX_APP_ID = 3141592;
 const INSTALLING_USER = { email: 'ada@hubsync.sandbox', userId: 9_100_001 };
-const SCOPES = ['oauth', 'crm.objects.companies.read', 'crm.objects.companies.write', 'crm.objects.owners.read', 'crm.schemas.companies.read'];
+const SCOPES = ['oauth', 'crm.objects.companies.read', 'crm.objects.companies.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.owners.read', 'crm.schemas.companies.read', 'crm.schemas.contacts.read'];
 /** HubSpot's access-token lifetime. */
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 1800;
 
@@ -99,6 +99,16 @@ export class OAuthTokens {
     const at = this.now().getTime();
     const live = [...this.access.values()].filter((expiresAt) => expiresAt > at).length;
     return { clientId: SANDBOX_OAUTH_CLIENT_ID, clientSecret: SANDBOX_OAUTH_CLIENT_SECRET, refreshToken: SANDBOX_REFRESH_TOKEN, accessTokenTtlSeconds: this.ttlSeconds, accessTokens: { issued: this.access.size, live } };
+  }
+
+  /** The issued access tokens with their expiry (epoch ms), for persistence. */
+  snapshot(): [string, number][] {
+    return [...this.access];
+  }
+
+  /** Accepts access tokens issued before a restart again, until they expire. */
+  restore(issued: [string, number][]): void {
+    for (const [token, expiresAt] of issued) this.access.set(token, expiresAt);
   }
 
   /** `POST /oauth/v1/token`; checks in the order grant type, client ID, secret, refresh token [infer]. */

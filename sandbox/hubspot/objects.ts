@@ -1,13 +1,17 @@
 /**
- * CRM objects API for companies (`/crm/v3/objects/companies`): basic get/list/create/update/archive and the
- * batch endpoints, with the success codes @hubspot/api-client 13.x accepts (its generated BasicApi/BatchApi:
- * create 201, update 200, archive 204; batch create 201, batch read/update/upsert 200 or 207, batch archive 204).
+ * CRM objects API (`/crm/v3/objects/{objectType}`, companies and contacts alike): basic get/list/create/
+ * update/archive and the batch endpoints, with the success codes @hubspot/api-client 13.x accepts (its
+ * generated BasicApi/BatchApi: create 201, update 200, archive 204; batch create 201, batch read/update/upsert
+ * 200 or 207, batch archive 204), and the inline `associations` of get and list.
  */
+import { associationsOnCreate } from './associations';
 import { objectNotFound, validationError, type ErrorDetail } from './errors';
-import { created, flag, jsonBody, noContent, ok, type HsRequest, type RouteTable } from './http';
-import { propertyValues, type Company, type Portal } from './portal';
+import { created, flag, jsonBody, noContent, okResults, okText, type HsRequest, type RouteTable } from './http';
+import { ReadAhead, type ListPage } from './read-ahead';
+import { propertyValues, type CrmRecord, type ObjectStore, type Portal, type Renderer } from './portal';
+import { knownObjectType, type ObjectTypeSpec } from './types';
 
-const BASE = '/crm/v3/objects/companies';
+const BASE = '/crm/v3/objects/{objectType}';
 /** List pages: 10 by default, at most 100 (CRM objects API reference, `limit` of GET /crm/v3/objects/{type}); larger values are capped [infer]. */
 const LIST_DEFAULT = 10;
 const LIST_MAX = 100;
@@ -16,9 +20,9 @@ export const BATCH_MAX = 100;
 /** Batch reads asking for property histories take at most 50 (error text quoted in activepieces/activepieces#9359). */
 const HISTORY_BATCH_MAX = 50;
 
-function requestedProperties(query: URLSearchParams): string[] | undefined {
-  // Repeated keys (`properties=a&properties=b`, as the client sends them); comma lists are accepted too.
-  const names = query.getAll('properties').flatMap((p) => p.split(',')).filter(Boolean);
+/** Repeated keys (`properties=a&properties=b`, as the client sends them); comma lists are accepted too. */
+function queryList(query: URLSearchParams, name: string): string[] | undefined {
+  const names = query.getAll(name).flatMap((p) => p.split(',')).filter(Boolean);
   return names.length ? names : undefined;
 }
 
@@ -40,8 +44,8 @@ function assertUnique(ids: string[]): void {
 }
 
 /** The 207 body's entry for IDs that do not exist (HubSpot's batch read: OBJECT_NOT_FOUND with `context.ids`). */
-function notFoundError(ids: string[], verb: string): Record<string, unknown> {
-  return { status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not ${verb} some COMPANY objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids }, errors: [] as ErrorDetail[], links: {} };
+function notFoundError(type: ObjectTypeSpec, ids: string[], verb: string): Record<string, unknown> {
+  return { status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not ${verb} some ${type.upper} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids }, errors: [] as ErrorDetail[], links: {} };
 }
 
 function batchResponse(startedAt: string, results: Record<string, unknown>[], errors: Record<string, unknown>[], okStatus: number) {
@@ -49,90 +53,134 @@ function batchResponse(startedAt: string, results: Record<string, unknown>[], er
   return { status: errors.length ? 207 : okStatus, body };
 }
 
+/** `idProperty` (a unique property instead of the record ID): hs_object_id, the type's key or a hasUniqueValue property. */
+function idProperty(store: ObjectStore, value: string | null | undefined): string {
+  const name = value || 'hs_object_id';
+  // [infer] wording; HubSpot rejects an idProperty that is not a unique identifier property.
+  if (name !== 'hs_object_id' && !store.isIdProperty(name)) throw validationError(`Invalid idProperty: ${name} is not a unique identifier property of ${store.type.upper} objects`);
+  return name;
+}
+
 export function addObjectRoutes(routes: RouteTable, portal: Portal): void {
-  const byId = (req: HsRequest, archived = false): Company => {
-    const id = req.params['companyId'] ?? '';
-    // idProperty (a unique property instead of the record ID) is not emulated in this increment.
-    if (req.query.get('idProperty') && req.query.get('idProperty') !== 'hs_object_id') throw validationError('idProperty is not supported by the sandbox');
-    const company = portal.find(id, archived);
-    if (!company) throw objectNotFound();
-    return company;
+  const byId = (req: HsRequest, store: ObjectStore, archived = false): CrmRecord => {
+    const id = req.params['objectId'] ?? '';
+    const by = idProperty(store, req.query.get('idProperty'));
+    const record = by === 'hs_object_id' ? store.find(id, archived) : archived ? undefined : store.findBy(by, id);
+    if (!record) throw objectNotFound();
+    return record;
   };
+  /** The record renderer of a read, with the inline `associations` it asks for (types the sandbox has; others are ignored). */
+  const readRenderer = (req: HsRequest, store: ObjectStore): Renderer => {
+    const render = store.renderer(queryList(req.query, 'properties'));
+    const toTypes = (queryList(req.query, 'associations') ?? []).flatMap((a) => knownObjectType(a) ?? []);
+    if (!toTypes.length) return render;
+    return (record) => {
+      const associations = portal.associations.inline(store.type, record.id, toTypes);
+      return associations ? `${render(record).slice(0, -1)},"associations":${JSON.stringify(associations)}}` : render(record);
+    };
+  };
+  const writeValues = (store: ObjectStore, input: Record<string, unknown>, claimed?: Set<string>) => {
+    const values = propertyValues(input['properties']);
+    store.assertWritable(values, undefined, claimed);
+    return { values, associate: associationsOnCreate(portal, store.type, input['associations']) };
+  };
+  const createOne = (store: ObjectStore, plan: ReturnType<typeof writeValues>) => {
+    const record = store.create(plan.values);
+    plan.associate?.(record.id);
+    return store.render(record, Object.keys(plan.values));
+  };
+
+  const readAhead = new ReadAhead(() => portal.changes.version);
 
   routes
     .on('GET', BASE, (req) => {
+      const store = portal.store(req.params['objectType']);
       const limit = Math.min(Math.max(Number(req.query.get('limit') ?? LIST_DEFAULT) || LIST_DEFAULT, 1), LIST_MAX);
-      const all = portal.list(flag(req.query, 'archived'));
+      const archived = flag(req.query, 'archived');
       // `after` is the ID of the first record of the next page (opaque to callers).
-      const after = req.query.get('after');
-      const start = after ? all.findIndex((c) => Number(c.id) >= Number(after)) : 0;
-      const page = start < 0 ? [] : all.slice(start, start + limit);
-      const next = start < 0 ? undefined : all[start + limit];
-      const props = requestedProperties(req.query);
-      return ok({
-        results: page.map((c) => portal.render(c, props)),
-        ...(next ? { paging: { next: { after: next.id, link: `${BASE}?after=${next.id}&limit=${limit}` } } } : {}),
-      });
+      const listPage = (after: string | undefined): ListPage => {
+        const { records, next } = store.page(archived, after, limit);
+        const paging = next ? { paging: { next: { after: next.id, link: `/crm/v3/objects/${store.type.name}?after=${next.id}&limit=${limit}` } } } : {};
+        return { response: okResults(records.map(readRenderer(req, store)), { after: paging }), next: next?.id };
+      };
+      const key = (after: string | undefined) => JSON.stringify([store.type.name, archived, after ?? '', limit, req.query.getAll('properties'), req.query.getAll('associations')]);
+      const after = req.query.get('after') ?? undefined;
+      const page = readAhead.take(key(after)) ?? listPage(after);
+      const { next } = page;
+      if (next !== undefined) readAhead.prepare(key(next), () => listPage(next));
+      return page.response;
     })
     .on('POST', BASE, (req) => {
-      const values = propertyValues(jsonBody(req)['properties']);
-      portal.assertWritable(values);
-      return created(portal.render(portal.create(values), Object.keys(values)));
+      const store = portal.store(req.params['objectType']);
+      return created(createOne(store, writeValues(store, jsonBody(req))));
     })
-    .on('GET', `${BASE}/{companyId}`, (req) => ok(portal.render(byId(req, flag(req.query, 'archived')), requestedProperties(req.query))))
-    .on('PATCH', `${BASE}/{companyId}`, (req) => {
-      const company = byId(req);
-      const values = propertyValues(jsonBody(req)['properties']);
-      portal.assertWritable(values);
-      return ok(portal.render(portal.update(company, values), Object.keys(values)));
+    .on('GET', `${BASE}/{objectId}`, (req) => {
+      const store = portal.store(req.params['objectType']);
+      return okText(readRenderer(req, store)(byId(req, store, flag(req.query, 'archived'))));
     })
-    .on('DELETE', `${BASE}/{companyId}`, (req) => {
+    .on('PATCH', `${BASE}/{objectId}`, (req) => {
+      const store = portal.store(req.params['objectType']);
+      const record = byId(req, store);
+      const values = propertyValues(jsonBody(req)['properties']);
+      store.assertWritable(values, record);
+      return okText(store.renderer(Object.keys(values))(store.update(record, values)));
+    })
+    .on('DELETE', `${BASE}/{objectId}`, (req) => {
+      const store = portal.store(req.params['objectType']);
       // Archiving an unknown or already archived ID still answers 204 [infer: HubSpot archive is idempotent].
-      const company = portal.find(req.params['companyId'] ?? '', false);
-      if (company) portal.archive(company);
+      const record = store.find(req.params['objectId'] ?? '', false);
+      if (record) store.archive(record);
       return noContent();
     })
     .on('POST', `${BASE}/batch/read`, (req) => {
+      const store = portal.store(req.params['objectType']);
       const startedAt = new Date().toISOString();
       const body = jsonBody(req);
       const list = inputs(body);
       if ((stringList(body['propertiesWithHistory']) ?? []).length && list.length > HISTORY_BATCH_MAX) {
         throw validationError(`The maximum number of inputs supported in a batch request for property histories is ${HISTORY_BATCH_MAX}. Please reduce the number of items and try again`);
       }
-      const ids = list.map((i) => String(i['id'] ?? ''));
+      const by = idProperty(store, typeof body['idProperty'] === 'string' ? body['idProperty'] : undefined);
       const archived = flag(req.query, 'archived');
-      const props = stringList(body['properties']);
+      const find = (id: string) => (by === 'hs_object_id' ? store.find(id, archived) : archived ? undefined : store.findBy(by, id));
       // Batch read returns each found record once; repeated IDs are not an error for reads [infer].
-      const found = [...new Set(ids)].map((id) => portal.find(id, archived)).filter((c): c is Company => c !== undefined);
-      const missing = [...new Set(ids)].filter((id) => !portal.find(id, archived));
-      return batchResponse(startedAt, found.map((c) => portal.render(c, props)), missing.length ? [notFoundError(missing, 'get')] : [], 200);
+      const ids = [...new Set(list.map((i) => String(i['id'] ?? '')))];
+      const found = ids.map(find).filter((c): c is CrmRecord => c !== undefined);
+      const missing = ids.filter((id) => !find(id));
+      const props = stringList(body['properties']);
+      return batchResponse(startedAt, [...new Set(found)].map((r) => store.render(r, props)), missing.length ? [notFoundError(store.type, missing, 'get')] : [], 200);
     })
     .on('POST', `${BASE}/batch/create`, (req) => {
+      const store = portal.store(req.params['objectType']);
       const startedAt = new Date().toISOString();
-      const list = inputs(jsonBody(req)).map((i) => propertyValues(i['properties']));
-      // Invalid values fail the whole batch before anything is written.
-      list.forEach((values) => portal.assertWritable(values));
-      return batchResponse(startedAt, list.map((values) => portal.render(portal.create(values), Object.keys(values))), [], 201);
+      // Invalid values (and a unique key twice, HubSpot's 409 CONFLICT, contract §2.3) fail the whole batch before anything is written.
+      const claimed = new Set<string>();
+      const plans = inputs(jsonBody(req)).map((i) => writeValues(store, i, claimed));
+      return batchResponse(startedAt, plans.map((plan) => createOne(store, plan)), [], 201);
     })
     .on('POST', `${BASE}/batch/update`, (req) => {
+      const store = portal.store(req.params['objectType']);
       const startedAt = new Date().toISOString();
-      const list = inputs(jsonBody(req)).map((i) => ({ id: String(i['id'] ?? ''), values: propertyValues(i['properties']) }));
+      const body = jsonBody(req);
+      const list = inputs(body).map((i) => ({ id: String(i['id'] ?? ''), by: idProperty(store, typeof i['idProperty'] === 'string' ? i['idProperty'] : undefined), values: propertyValues(i['properties']) }));
       assertUnique(list.map((i) => i.id));
-      list.forEach((i) => portal.assertWritable(i.values));
+      const claimed = new Set<string>();
+      const targets = list.map((input) => ({ ...input, record: input.by === 'hs_object_id' ? store.find(input.id, false) : store.findBy(input.by, input.id) }));
+      targets.forEach((t) => store.assertWritable(t.values, t.record, claimed));
       const results: Record<string, unknown>[] = [];
       const missing: string[] = [];
-      for (const input of list) {
-        const company = portal.find(input.id, false);
-        if (!company) missing.push(input.id);
-        else results.push(portal.render(portal.update(company, input.values), Object.keys(input.values)));
+      for (const { id, record, values } of targets) {
+        if (!record) missing.push(id);
+        else results.push(store.render(store.update(record, values), Object.keys(values)));
       }
       // Unknown IDs: the others are updated, the answer is 207 with OBJECT_NOT_FOUND [infer, as batch read].
-      return batchResponse(startedAt, results, missing.length ? [notFoundError(missing, 'update')] : [], 200);
+      return batchResponse(startedAt, results, missing.length ? [notFoundError(store.type, missing, 'update')] : [], 200);
     })
     .on('POST', `${BASE}/batch/archive`, (req) => {
+      const store = portal.store(req.params['objectType']);
       for (const input of inputs(jsonBody(req))) {
-        const company = portal.find(String(input['id'] ?? ''), false);
-        if (company) portal.archive(company);
+        const record = store.find(String(input['id'] ?? ''), false);
+        if (record) store.archive(record);
       }
       return noContent();
     })
@@ -140,23 +188,23 @@ export function addObjectRoutes(routes: RouteTable, portal: Portal): void {
       // Upsert by a unique property (CRM objects guide, "Upsert records"; client BatchApi.upsert accepts 200 or
       // 207): an input whose `id` matches a live record's `idProperty` value updates it, any other creates a
       // record with `idProperty` set to `id`; each result carries `new` (client SimplePublicUpsertObject).
+      // Contacts may use `email` (the guide: "for contacts, you can use email as the idProperty").
+      const store = portal.store(req.params['objectType']);
       const startedAt = new Date().toISOString();
       const list = inputs(jsonBody(req)).map((i) => ({ id: String(i['id'] ?? ''), idProperty: String(i['idProperty'] ?? ''), values: propertyValues(i['properties']) }));
       for (const input of list) {
-        const def = portal.properties.get(input.idProperty);
-        // [infer] wording; HubSpot rejects an idProperty that is not a unique identifier property.
-        if (!def || !def.hasUniqueValue) throw validationError(`Invalid idProperty: ${input.idProperty || '(missing)'} is not a unique identifier property of COMPANY objects`);
+        if (!store.isIdProperty(input.idProperty)) throw validationError(`Invalid idProperty: ${input.idProperty || '(missing)'} is not a unique identifier property of ${store.type.upper} objects`);
         if (!input.id) throw validationError('Invalid input: every upsert input needs an id');
       }
       // Repeated id values fail the whole batch, as in batch update [infer].
-      assertUnique(list.map((i) => `${i.idProperty}=${i.id}`));
+      assertUnique(list.map((i) => `${i.idProperty}=${i.id.toLowerCase()}`));
+      const targets = list.map((input) => ({ values: { ...input.values, [input.idProperty]: input.id }, existing: store.findBy(input.idProperty, input.id) }));
       // Invalid values fail the whole batch before anything is written; the id value itself is checked too.
-      list.forEach((i) => portal.assertWritable({ ...i.values, [i.idProperty]: i.id }));
-      const results = list.map((input) => {
-        const values = { ...input.values, [input.idProperty]: input.id };
-        const existing = portal.list(false).find((c) => c.values.get(input.idProperty) === input.id);
-        const company = existing ? portal.update(existing, values) : portal.create(values);
-        return { ...portal.render(company, Object.keys(values)), new: !existing };
+      const claimed = new Set<string>();
+      targets.forEach((t) => store.assertWritable(t.values, t.existing, claimed));
+      const results = targets.map(({ values, existing }) => {
+        const record = existing ? store.update(existing, values) : store.create(values);
+        return { ...store.render(record, Object.keys(values)), new: !existing };
       });
       return batchResponse(startedAt, results, [], 200);
     });

@@ -1,7 +1,8 @@
 /**
- * Properties API for companies (`GET /crm/v3/properties/companies[/{propertyName}]`, 200 `{results:[Property]}`
- * and a Property; client CoreApi) and the Owners API (`GET /crm/v3/owners[/]` with `email`, `after`, `limit`
- * up to 500, `archived`; `GET /crm/v3/owners/{ownerId}`; client OwnersApi, PublicOwner model).
+ * Properties API for companies and contacts (`GET /crm/v3/properties/{objectType}[/{propertyName}]`, 200
+ * `{results:[Property]}` and a Property; client CoreApi) and the Owners API (`GET /crm/v3/owners[/]` with
+ * `email`, `after`, `limit` up to 500, `archived`; `GET /crm/v3/owners/{ownerId}`; client OwnersApi, PublicOwner
+ * model).
  */
 import { HubSpotError } from './errors';
 import { flag, ok, type RouteTable } from './http';
@@ -10,26 +11,23 @@ import { type Owner, type Portal } from './portal';
 const OWNERS_DEFAULT = 100;
 const OWNERS_MAX = 500;
 
-function renderOwner(o: Owner): Record<string, unknown> {
+/** The Owners API's PublicOwner. */
+export function renderOwner(o: Owner): Record<string, unknown> {
   return { id: o.id, email: o.email, type: 'PERSON', firstName: o.firstName, lastName: o.lastName, userId: o.userId, userIdIncludingInactive: o.userId, createdAt: o.createdAt, updatedAt: o.updatedAt, archived: o.archived, teams: [] };
 }
 
 export function addReferenceRoutes(routes: RouteTable, portal: Portal): void {
-  const objectType = (type: string | undefined) => {
-    // Only companies are emulated in this increment; HubSpot answers an unknown object type with 400 [infer].
-    if (type !== 'companies' && type !== 'company' && type !== '0-2') throw new HubSpotError(400, 'VALIDATION_ERROR', `Unable to infer object type from: ${type ?? ''}`);
-  };
   routes
     .on('GET', '/crm/v3/properties/{objectType}', (req) => {
-      objectType(req.params['objectType']);
+      const store = portal.store(req.params['objectType']);
       // archived=true lists archived properties: the sandbox never archives one.
-      return ok({ results: flag(req.query, 'archived') ? [] : [...portal.properties.values()].map((p) => portal.renderProperty(p)) });
+      return ok({ results: flag(req.query, 'archived') ? [] : [...store.properties.values()].map((p) => store.renderProperty(p)) });
     })
     .on('GET', '/crm/v3/properties/{objectType}/{propertyName}', (req) => {
-      objectType(req.params['objectType']);
-      const def = portal.properties.get(req.params['propertyName'] ?? '');
+      const store = portal.store(req.params['objectType']);
+      const def = store.properties.get(req.params['propertyName'] ?? '');
       if (!def) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `Property ${req.params['propertyName'] ?? ''} does not exist`);
-      return ok(portal.renderProperty(def));
+      return ok(store.renderProperty(def));
     })
     .on('GET', '/crm/v3/owners', (req) => {
       const limit = Math.min(Math.max(Number(req.query.get('limit') ?? OWNERS_DEFAULT) || OWNERS_DEFAULT, 1), OWNERS_MAX);

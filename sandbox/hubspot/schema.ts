@@ -1,11 +1,12 @@
 /**
- * Company property definitions as the Properties API describes them (GET /crm/v3/properties/companies:
- * `{name, label, type, fieldType, groupName, description, options, hubspotDefined, calculated,
- * modificationMetadata, …}`, developers.hubspot.com CRM properties guide and the client's Property model), a few
- * of HubSpot's default company properties, custom ones defined through the admin API, and the checks HubSpot
- * applies to written values.
+ * Property definitions as the Properties API describes them (GET /crm/v3/properties/{objectType}: `{name,
+ * label, type, fieldType, groupName, description, options, hubspotDefined, calculated, modificationMetadata,
+ * …}`, developers.hubspot.com CRM properties guide and the client's Property model), a few of HubSpot's default
+ * company and contact properties, custom ones defined through the admin API, and the checks HubSpot applies to
+ * written values.
  */
 import { propertyIssue, type PropertyIssue } from './errors';
+import { type ObjectTypeName, type ObjectTypeSpec } from './types';
 
 /** HubSpot's property `type`s and the usual `fieldType` for each (properties guide, "Property type and fieldType values"). */
 export type PropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool';
@@ -50,23 +51,45 @@ export const INDUSTRY_VALUES = INDUSTRIES.map((o) => o.value);
 
 type DefaultSpec = Pick<PropertyDef, 'name' | 'label' | 'type' | 'fieldType'> & Partial<PropertyDef>;
 
-const DEFAULTS: DefaultSpec[] = [
-  { name: 'name', label: 'Name', type: 'string', fieldType: 'text' },
-  { name: 'domain', label: 'Company Domain Name', type: 'string', fieldType: 'text' },
-  { name: 'industry', label: 'Industry', type: 'enumeration', fieldType: 'select', options: INDUSTRIES },
-  { name: 'city', label: 'City', type: 'string', fieldType: 'text' },
-  { name: 'phone', label: 'Phone Number', type: 'string', fieldType: 'phonenumber' },
-  { name: 'numberofemployees', label: 'Number of Employees', type: 'number', fieldType: 'number' },
-  { name: 'hubspot_owner_id', label: 'Company owner', type: 'enumeration', fieldType: 'select', referencedObjectType: 'OWNER', groupName: 'companyinformation' },
-  // createdate may be set on import/create; hs_lastmodifieddate and hs_object_id are system-maintained.
+// createdate may be set on import/create; the modification stamp and hs_object_id are system-maintained.
+const SYSTEM: DefaultSpec[] = [
   { name: 'createdate', label: 'Create Date', type: 'datetime', fieldType: 'date' },
-  { name: 'hs_lastmodifieddate', label: 'Last Modified Date', type: 'datetime', fieldType: 'date', readOnlyValue: true },
   { name: 'hs_object_id', label: 'Record ID', type: 'number', fieldType: 'number', readOnlyValue: true },
 ];
+const stamp = (name: string): DefaultSpec => ({ name, label: 'Last Modified Date', type: 'datetime', fieldType: 'date', readOnlyValue: true });
+const owner = (label: string): DefaultSpec => ({ name: 'hubspot_owner_id', label, type: 'enumeration', fieldType: 'select', referencedObjectType: 'OWNER' });
+const text = (name: string, label: string): DefaultSpec => ({ name, label, type: 'string', fieldType: 'text' });
+const PHONE: DefaultSpec = { name: 'phone', label: 'Phone Number', type: 'string', fieldType: 'phonenumber' };
 
-export function defaultCompanyProperties(at: string): PropertyDef[] {
-  return DEFAULTS.map((d) => ({
-    groupName: 'companyinformation',
+/** A few of HubSpot's default properties per object (names, labels and types as the Properties API lists them). */
+const DEFAULTS: Record<ObjectTypeName, DefaultSpec[]> = {
+  companies: [
+    text('name', 'Name'),
+    text('domain', 'Company Domain Name'),
+    { name: 'industry', label: 'Industry', type: 'enumeration', fieldType: 'select', options: INDUSTRIES },
+    text('city', 'City'),
+    PHONE,
+    { name: 'numberofemployees', label: 'Number of Employees', type: 'number', fieldType: 'number' },
+    owner('Company owner'),
+    ...SYSTEM,
+    stamp('hs_lastmodifieddate'),
+  ],
+  contacts: [
+    text('email', 'Email'),
+    text('firstname', 'First Name'),
+    text('lastname', 'Last Name'),
+    PHONE,
+    text('jobtitle', 'Job Title'),
+    owner('Contact owner'),
+    ...SYSTEM,
+    // Contacts keep HubSpot's older name for the stamp (contract §2.3).
+    stamp('lastmodifieddate'),
+  ],
+};
+
+export function defaultProperties(type: ObjectTypeSpec, at: string): PropertyDef[] {
+  return DEFAULTS[type.name].map((d) => ({
+    groupName: type.groupName,
     description: '',
     options: [],
     hubspotDefined: true,
@@ -95,14 +118,14 @@ export interface CustomPropertySpec {
 
 const FIELD_TYPE: Record<PropertyType, string> = { string: 'text', number: 'number', date: 'date', datetime: 'date', enumeration: 'select', bool: 'booleancheckbox' };
 
-export function customProperty(spec: CustomPropertySpec, at: string): PropertyDef {
+export function customProperty(spec: CustomPropertySpec, groupName: string, at: string): PropertyDef {
   const opts = spec.type === 'bool' ? options([['true', 'Yes'], ['false', 'No']]) : (spec.options ?? []).map((o, i) => (typeof o === 'string' ? { label: o, value: o, displayOrder: i, hidden: false } : { ...o, displayOrder: i, hidden: false }));
   return {
     name: spec.name,
     label: spec.label ?? spec.name,
     type: spec.type,
     fieldType: spec.fieldType ?? (spec.type === 'enumeration' && spec.multiple ? 'checkbox' : FIELD_TYPE[spec.type]),
-    groupName: 'companyinformation',
+    groupName,
     description: spec.description ?? '',
     options: opts,
     hubspotDefined: false,

@@ -1,5 +1,5 @@
 /**
- * CRM search (`POST /crm/v3/objects/companies/search`), after HubSpot's "Search the CRM" guide: filter groups
+ * CRM search (`POST /crm/v3/objects/{objectType}/search`, companies and contacts), after HubSpot's "Search the CRM" guide: filter groups
  * are ORed, the filters inside a group ANDed; operators EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN,
  * HAS_PROPERTY, NOT_HAS_PROPERTY, CONTAINS_TOKEN, NOT_CONTAINS_TOKEN; string comparison is case-insensitive;
  * one sort (`{propertyName, direction}` or a plain property name); `limit` up to 200; `after` an offset;
@@ -7,8 +7,8 @@
  * `after` reaches it is 400, as AWS Glue's HubSpot connector notes and users report).
  */
 import { validationError } from './errors';
-import { jsonBody, ok, type RouteTable } from './http';
-import { type Company, type Portal } from './portal';
+import { jsonBody, okResults, type RouteTable } from './http';
+import { type CrmRecord, type ObjectStore, type Portal } from './portal';
 import { isMultiSelect, toMillis, type PropertyDef } from './schema';
 
 const SEARCH_DEFAULT = 10;
@@ -70,9 +70,9 @@ function containsToken(value: string, token: string): boolean {
   return tokens(value).some((t) => pattern.test(t)) || pattern.test(value.toLowerCase());
 }
 
-function matches(portal: Portal, company: Company, f: Filter): boolean {
-  const def = portal.properties.get(f.propertyName);
-  const raw = company.values.get(f.propertyName);
+function matches(store: ObjectStore, record: CrmRecord, f: Filter): boolean {
+  const def = store.properties.get(f.propertyName);
+  const raw = record.values.get(f.propertyName);
   if (f.operator === 'HAS_PROPERTY') return raw !== undefined;
   if (f.operator === 'NOT_HAS_PROPERTY') return raw === undefined;
   if (f.operator === 'NEQ' || f.operator === 'NOT_IN' || f.operator === 'NOT_CONTAINS_TOKEN') {
@@ -125,7 +125,8 @@ function parseSorts(raw: unknown): Sort[] {
 }
 
 export function addSearchRoutes(routes: RouteTable, portal: Portal): void {
-  routes.on('POST', '/crm/v3/objects/companies/search', (req) => {
+  routes.on('POST', '/crm/v3/objects/{objectType}/search', (req) => {
+    const store = portal.store(req.params['objectType']);
     const body = jsonBody(req);
     const limit = body['limit'] === undefined ? SEARCH_DEFAULT : Number(body['limit']);
     if (!Number.isInteger(limit) || limit < 0 || limit > SEARCH_MAX) throw validationError(`There was a problem with the request: limit must be between 0 and ${SEARCH_MAX}`);
@@ -142,14 +143,14 @@ export function addSearchRoutes(routes: RouteTable, portal: Portal): void {
     if (groups.reduce((n, g) => n + g.length, 0) > MAX_FILTERS) throw validationError(`There was a problem with the request: at most ${MAX_FILTERS} filters in total are allowed`);
 
     const query = typeof body['query'] === 'string' ? body['query'].toLowerCase() : '';
-    let hits = portal.list(false).filter((c) => groups.length === 0 || groups.some((g) => g.every((f) => matches(portal, c, f))));
+    let hits = store.list(false).filter((c) => groups.length === 0 || groups.some((g) => g.every((f) => matches(store, c, f))));
     // `query` searches the default text properties (name, domain, …) by token prefix [search guide; infer details].
-    if (query) hits = hits.filter((c) => ['name', 'domain', 'city', 'phone'].some((p) => tokens(c.values.get(p) ?? '').some((t) => t.startsWith(query))));
+    if (query) hits = hits.filter((c) => store.type.queryProperties.some((p) => tokens(c.values.get(p) ?? '').some((t) => t.startsWith(query))));
 
     const sorts = parseSorts(body['sorts']);
     hits.sort((a, b) => {
       for (const s of sorts) {
-        const def = portal.properties.get(s.propertyName);
+        const def = store.properties.get(s.propertyName);
         const av = a.values.get(s.propertyName);
         const bv = b.values.get(s.propertyName);
         // Records without the value sort last either way [infer].
@@ -166,12 +167,9 @@ export function addSearchRoutes(routes: RouteTable, portal: Portal): void {
     const visible = hits.slice(0, SEARCH_RESULT_CAP);
     const page = visible.slice(after, after + limit);
     const nextAfter = after + limit;
-    const properties = Array.isArray(body['properties']) ? (body['properties'] as unknown[]).map(String) : undefined;
-    return ok({
-      total: hits.length,
-      results: page.map((c) => portal.render(c, properties)),
-      // No `next` at the 10,000 cap, although `total` says there are more [search guide].
-      ...(nextAfter < visible.length && limit > 0 ? { paging: { next: { after: String(nextAfter) } } } : {}),
-    });
+    const render = store.renderer(Array.isArray(body['properties']) ? (body['properties'] as unknown[]).map(String) : undefined);
+    // No `next` at the 10,000 cap, although `total` says there are more [search guide].
+    const paging = nextAfter < visible.length && limit > 0 ? { paging: { next: { after: String(nextAfter) } } } : {};
+    return okResults(page.map(render), { before: { total: hits.length }, after: paging });
   });
 }

@@ -13,12 +13,15 @@ import { type FaultInjector } from './faults';
 import { renderFailure, RouteTable, type HsRequest, type HsResponse } from './http';
 import { type RateLimiter } from './limits';
 import { type OAuthTokens } from './oauth';
+import { addAssociationRoutes } from './associations';
 import { addObjectRoutes } from './objects';
 import { type Portal } from './portal';
 import { addReferenceRoutes } from './reference';
 import { addSearchRoutes } from './search';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** The search endpoints, which have a rate limit of their own (limits.ts). */
+const SEARCH_PATH = /^\/crm\/v3\/objects\/[^/]+\/search\/?$/;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function collect(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -63,6 +66,7 @@ export function createHubSpotServer(portal: Portal, services: SandboxServices, a
   const api = new RouteTable();
   addSearchRoutes(api, portal);
   addObjectRoutes(api, portal);
+  addAssociationRoutes(api, portal);
   addReferenceRoutes(api, portal);
   const adminRoutes = buildAdminRoutes({ ...admin, ...services, portal, log });
   const oauthRoutes = tokens.routes();
@@ -97,7 +101,7 @@ export function createHubSpotServer(portal: Portal, services: SandboxServices, a
       if (fault) response = fault;
       else if (url.pathname.startsWith('/oauth/')) response = await route(oauthRoutes, request);
       else {
-        const admission = limits.admit(tokens.authenticate(req.headers.authorization));
+        const admission = limits.admit(tokens.authenticate(req.headers.authorization), method === 'POST' && SEARCH_PATH.test(url.pathname));
         headers = admission.headers;
         counted = !admission.rejection;
         response = admission.rejection ?? (await route(api, request));

@@ -8,12 +8,15 @@ import { makeAccountWriteBackWorkflowId, type WriteBackOutcome, type WriteBackRe
 import { runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
 import { fileTaskQueue, testPool, testStack } from '../support/test-env';
-import { hubAccountOf, importAccounts, loggedRequests, prefixedAccountsConfig, startFileWorker } from '../support/writeback';
+import { hubAccountOf, importAccounts, loggedRequests, prefixedAccountsConfig, prefixedHubSpotAccountsConfig, startFileWorker } from '../support/writeback';
+import { startHubSpotFixture, type HubSpotFixture } from '../support/hubspot';
 
 jest.setTimeout(240000);
 
 const A = 'wb-a';
 const B = 'wb-b';
+/** A HubSpot portal whose companies are hub accounts of their own (the owner re-point on HubSpot, W12). */
+const HS = 'wb-hs';
 const P = 'WB';
 
 interface SfAccount {
@@ -30,6 +33,7 @@ describe('write-back', () => {
   const pool = testPool();
   let sfA: SalesforceFixture;
   let sfB: SalesforceFixture;
+  let hs: HubSpotFixture;
   let connA: SfConnection;
   let connB: SfConnection;
   let temporalConnection: Connection;
@@ -98,6 +102,8 @@ describe('write-back', () => {
     ];
     await importAccounts(pool, hubsync, A, prefixedAccountsConfig(P, extra));
     await importAccounts(pool, hubsync, B, prefixedAccountsConfig(P, extra));
+    hs = await startHubSpotFixture(pool, HS);
+    await importAccounts(pool, hubsync, HS, prefixedHubSpotAccountsConfig(P));
     const a = (await connA.query<SfAccount>('SELECT Id, Name FROM Account ORDER BY Name LIMIT 1')).records[0] as SfAccount;
     const bId = (await connB.query<{ Id: string }>(`SELECT Id FROM Account WHERE Name = '${a.Name.replace(/'/g, "\\'")}'`)).records[0]?.Id as string;
     const hubId = await hubAccountOf(pool, A, a.Id);
@@ -109,6 +115,7 @@ describe('write-back', () => {
     await stopWorker?.();
     await sfA?.close();
     await sfB?.close();
+    await hs?.close();
     await temporalConnection?.close();
     await pool.end();
   });
@@ -327,6 +334,30 @@ describe('write-back', () => {
         [shared.hubId, A],
       );
       expect(assignment.rows).toEqual([{ email: next.Email, crm_value: next.Email }]);
+    });
+
+    it("re-points a HubSpot company's owner to the owner with the hub user's email (W12 on HubSpot); an email no owner has is rejected", async () => {
+      const [company] = (await hs.client.crm.companies.basicApi.getPage(1, undefined, ['hubspot_owner_id'])).results;
+      const hubId = await hubAccountOf(pool, HS, company!.id);
+      const owners = (await hs.client.crm.owners.ownersApi.getPage(undefined, undefined, 500)).results;
+      const current = owners.find((o) => o.id === company!.properties['hubspot_owner_id'])!;
+      const next = owners.find((o) => o.id !== current.id)!;
+      await pool.query('INSERT INTO hub_users (email) VALUES ($1), ($2) ON CONFLICT DO NOTHING', [next.email, 'not-an-owner@hub.example']);
+      const outcome = await hubsync.writeBack(request({ wb_success_manager: next.email! }, { account: hubId }));
+      expect(outcome.sources).toHaveLength(1);
+      expect(outcome.sources[0]).toMatchObject({ connectionId: HS, crmObject: 'companies', crmField: 'Owner.email', writtenField: 'hubspot_owner_id', referenceMode: 'repoint', status: 'written', valueBefore: current.email, valueAfter: next.email });
+      expect((await hs.client.crm.companies.basicApi.getById(company!.id, ['hubspot_owner_id'])).properties['hubspot_owner_id']).toBe(next.id);
+      const assigned = await pool.query<{ email: string }>(
+        `SELECT u.email FROM account_assignments x JOIN attribute_definitions d ON d.id = x.attribute_id JOIN hub_users u ON u.id = x.user_id
+          WHERE d.key = 'wb_success_manager' AND x.account_id = $1 AND x.connection_id = $2`,
+        [hubId, HS],
+      );
+      expect(assigned.rows[0]?.email.toLowerCase()).toBe(next.email!.toLowerCase());
+
+      const nobody = await hubsync.writeBack(request({ wb_success_manager: 'not-an-owner@hub.example' }, { account: hubId }));
+      expect(nobody.sources[0]).toMatchObject({ status: 'rejected' });
+      expect(nobody.sources[0]!.message).toMatch(/no active owners has email = "not-an-owner@hub.example"/);
+      expect((await hs.client.crm.companies.basicApi.getById(company!.id, ['hubspot_owner_id'])).properties['hubspot_owner_id']).toBe(next.id);
     });
 
     it('rejects a re-point when no active User or several Users have the email, writing nothing', async () => {

@@ -183,5 +183,5 @@ export async function apiUsage(conn: Connection): Promise<ApiUsage> {
   const parsed = LimitsSchema.safeParse(answer);
   if (!parsed.success) throw new CrmError('transient', 'UNEXPECTED_RESPONSE', `the /limits answer has no DailyApiRequests {Max, Remaining}: ${parsed.error.message}`);
   const daily = parsed.data.DailyApiRequests;
-  return { used: daily.Max - daily.Remaining, max: daily.Max };
+  return { used: daily.Max - daily.Remaining, max: daily.Max, window: 'day' };
 }

@@ -7,7 +7,8 @@ import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { SyncCursor } from '../../../kernel/cursors';
 import { toIsoDateTime } from '../../../kernel/datetime';
-import type { CrmConditionalWriteResult, CrmConnector, CrmRecord, CrmSession, CrmUser, CrmVersionedRecord, CrmWrite, CrmWriteResult, ReadOptions, ReadSpec, WriteOperation } from '../connector';
+import { JOB_KINDS } from '../../../kernel/job-kinds';
+import { cursorAfter, type CrmConditionalWriteResult, type CrmConnector, type CrmPage, type CrmRecord, type CrmSession, type CrmUser, type CrmVersionedRecord, type CrmWrite, type CrmWriteResult, type ReadOptions, type ReadSpec, type WriteOperation } from '../connector';
 import { CrmError } from '../errors';
 import type { CrmObjectDescribe, ValidationIssue } from '../types';
 import { apiUsage, describeCache, openSalesforce, toCrmError } from './client';
@@ -123,9 +124,17 @@ export class SalesforceSession implements CrmSession {
     return z.object({ totalSize: z.number() }).parse(answer).totalSize;
   }
 
-  async readPage(spec: ReadSpec, cursor: SyncCursor, options: ReadOptions): Promise<CrmRecord[]> {
-    const answer = await this.query(pageSoql(spec, cursor, Math.min(options.pageSize, SALESFORCE_LIMITS.pageSize)), { scanAll: options.includeDeleted }, `reading ${spec.object} records`);
-    return parseRecords(answer, `reading ${spec.object} records`);
+  /** One SOQL query ordered by (SystemModstamp, Id): a page shorter than asked is the last one. */
+  async readPage(spec: ReadSpec, cursor: SyncCursor, options: ReadOptions): Promise<CrmPage> {
+    const size = Math.min(options.pageSize, SALESFORCE_LIMITS.pageSize);
+    const answer = await this.query(pageSoql(spec, cursor, size), { scanAll: options.includeDeleted }, `reading ${spec.object} records`);
+    const records = parseRecords(answer, `reading ${spec.object} records`);
+    return { records, next: cursorAfter(records, cursor), done: records.length < size };
+  }
+
+  /** queryAll returns deleted records (IsDeleted) in the pages themselves: nothing to read apart. */
+  async readDeletions(): Promise<string[]> {
+    return [];
   }
 
   async readByIds(spec: ReadSpec, ids: string[]): Promise<CrmRecord[]> {
@@ -247,6 +256,7 @@ function requireId(record: CrmWrite, operation: WriteOperation): string {
 
 export const salesforceConnector: CrmConnector = {
   kind: 'salesforce',
+  jobKinds: JOB_KINDS,
   connectionSchema: SalesforceConnectionSchema,
   toStored: salesforceToStored,
   async open(connection) {

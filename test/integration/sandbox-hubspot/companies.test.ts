@@ -14,7 +14,8 @@ let client: Client;
 const admin = <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> => adminCall<T>(sandbox.url, method, path, body);
 
 beforeAll(async () => {
-  sandbox = await startHubSpotSandbox({ port: 0, seed: 'none' });
+  // The search tests search faster than HubSpot's 5 a second (search-limit.test.ts covers that limit).
+  sandbox = await startHubSpotSandbox({ port: 0, seed: 'none', rateLimits: { searchPerSecond: 1000 } });
   client = new Client({ accessToken: sandbox.accessToken, basePath: sandbox.url, numberOfApiCallRetries: 1 });
 });
 afterAll(() => sandbox.close());
