@@ -107,6 +107,8 @@ export interface CrmVersionedRecord {
 /** A conditional write's result: `stale` when the CRM refused it because the record changed since `version`. */
 export interface CrmConditionalWriteResult extends CrmWriteResult {
   stale: boolean;
+  /** API requests the write took (HubSpot: the check and the PATCH); 1 when absent. */
+  requests?: number;
 }
 
 export interface ApiUsage {

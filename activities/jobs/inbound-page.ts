@@ -190,6 +190,20 @@ async function writeParticipants(client: PoolClient, job: InboundJob, rows: Plan
 /** Accounts (T1): the account row, then its attribute values and assignments with their source field. */
 async function writeAccounts(client: PoolClient, job: InboundJob, rows: PlannedRecord[]): Promise<Written[]> {
   const written: Written[] = [];
+  // Each attribute's definition and source, and each hub user, is ensured once per page, not once per record.
+  const attributes = new Map<string, Promise<number>>();
+  const users = new Map<string, Promise<number>>();
+  const attributeOf = (label: string, type: HubFieldType, crmField: string) => {
+    const key = `${label}\n${type}\n${crmField}`;
+    let id = attributes.get(key);
+    if (!id) attributes.set(key, (id = ensureAttribute(client, job, label, type, crmField)));
+    return id;
+  };
+  const userOf = (email: string) => {
+    let id = users.get(email.toLowerCase());
+    if (!id) users.set(email.toLowerCase(), (id = ensureHubUser(client, email)));
+    return id;
+  };
   for (const r of rows) {
     const name = String(r.mapped.columns['name'] ?? '');
     const d = r.decision;
@@ -200,10 +214,10 @@ async function writeAccounts(client: PoolClient, job: InboundJob, rows: PlannedR
     const row = result.rows[0]!;
     written.push({ crmId: r.mapped.crmId, hubId: row.id, hubUpdatedAt: row.updated_at, crmModifiedAt: r.mapped.crmModifiedAt, hash: r.mapped.hash });
     for (const attribute of r.mapped.attributes) {
-      const attributeId = await ensureAttribute(client, job, attribute.name, attribute.type, attribute.crmField);
+      const attributeId = await attributeOf(attribute.name, attribute.type, attribute.crmField);
       if (attribute.type === 'user') {
         const email = typeof attribute.value === 'string' ? attribute.value : null;
-        const userId = email ? await ensureHubUser(client, email) : null;
+        const userId = email ? await userOf(email) : null;
         await client.query(
           `INSERT INTO account_assignments (account_id, attribute_id, user_id, connection_id, crm_field, crm_value, crm_modified_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7)

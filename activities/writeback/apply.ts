@@ -303,6 +303,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
         await markPending(plan, w, target.version, current, lastSeen);
         sent = true;
         const written = await call(`updating ${target.object} ${target.id}`, () => session.updateIfUnchanged(target.object, target.id, target.version, target.fields));
+        calls += (written.requests ?? 1) - 1;
         if (written.stale) {
           // Changed between our read and our write (412): read again and decide again.
           preconditionFailures++;

@@ -11,7 +11,6 @@ import { clearProxyVariables, loadEnv } from '../../kernel/env';
 import { ConfigurationError, ConflictError } from '../../kernel/errors';
 
 /** The HubSpot sandbox's default port (kernel/env.ts has no variable for it). */
-export const HUBSPOT_SANDBOX_PORT = 8384;
 
 export interface SandboxOptions {
   port?: string;
@@ -91,7 +90,7 @@ export async function sandboxSalesforceCommand(opts: SandboxOptions): Promise<vo
 
 export async function sandboxHubSpotCommand(opts: SandboxOptions): Promise<void> {
   clearProxyVariables();
-  const flags = sandboxFlags(opts, HUBSPOT_SANDBOX_PORT);
+  const flags = sandboxFlags(opts, loadEnv().HUBSYNC_HUBSPOT_SANDBOX_PORT);
   const { port, seed, dataDir } = flags;
   await serveSandbox(
     'HubSpot',
@@ -118,7 +117,7 @@ export function registerSandboxCommands(program: Command): void {
   sandbox
     .command('hubspot')
     .description('Serve the HubSpot CRM API sandbox (demo portal; prints its URL, access token and OAuth app on the first line)')
-    .option('--port <n>', `port to listen on, 0 for any free port (default: ${HUBSPOT_SANDBOX_PORT})`)
+    .option('--port <n>', 'port to listen on, 0 for any free port (default: HUBSYNC_HUBSPOT_SANDBOX_PORT, 8384)')
     .option('--seed <dataset>', 'what a fresh portal holds: demo or none', 'demo')
     .option('--data-dir <dir>', 'load the portal from DIR and save it there (periodically and on exit)')
     .action(sandboxHubSpotCommand);

@@ -101,7 +101,7 @@ describe('write-back to HubSpot and across CRMs', () => {
     expect(outcome.sources).toHaveLength(2);
     expect(bySource(outcome, SF)).toMatchObject({ status: 'written', crmObject: 'Account', crmField: 'Tier__c', valueAfter: target });
     // HubSpot: read (value + hs_lastmodifieddate), the check right before the PATCH, the PATCH.
-    expect(bySource(outcome, HS)).toMatchObject({ status: 'written', crmObject: 'companies', crmId: shared.hsId, crmField: 'tier', writtenField: 'tier', valueAfter: target, crmCalls: 2 });
+    expect(bySource(outcome, HS)).toMatchObject({ status: 'written', crmObject: 'companies', crmId: shared.hsId, crmField: 'tier', writtenField: 'tier', valueAfter: target, crmCalls: 3 });
     expect(await sfTier()).toBe(target);
     expect((await company())['tier']).toBe(target);
     expect(await hubValue('whs_tier', HS)).toEqual({ value: target, crm_value: target });

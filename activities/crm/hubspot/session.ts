@@ -466,11 +466,11 @@ export class HubSpotSession implements CrmSession {
         const now = await this.api.call(`checking ${object.name} ${id}`, { idempotent: true }, (c) => c.crm.objects.basicApi.getById(object.name, id, [stamp]));
         const current = toIsoDateTime(now.properties[stamp]);
         if (current !== toIsoDateTime(version)) {
-          return { ok: false, id, stale: true, errors: [{ code: 'MODIFIED_SINCE_READ', message: `${object.name} ${id} was modified at ${current ?? '?'}, after the read at ${version}`, fields: [] }] };
+          return { ok: false, id, stale: true, requests: 1, errors: [{ code: 'MODIFIED_SINCE_READ', message: `${object.name} ${id} was modified at ${current ?? '?'}, after the read at ${version}`, fields: [] }] };
         }
       }
       await this.api.call(`updating ${object.name} ${id}`, { idempotent: false }, (c) => c.crm.objects.basicApi.update(object.name, id, { properties: propertyInput(fields) }));
-      return { ok: true, id, stale: false, errors: [] };
+      return { ok: true, id, stale: false, requests: version ? 2 : 1, errors: [] };
     } catch (err) {
       const e = toCrmError(err, `update of ${object.name} ${id}`);
       if (e.kind !== 'record' && e.kind !== 'configuration' && e.kind !== 'not-found') throw e;
