@@ -147,22 +147,27 @@ export function addSearchRoutes(routes: RouteTable, portal: Portal): void {
     // `query` searches the default text properties (name, domain, …) by token prefix [search guide; infer details].
     if (query) hits = hits.filter((c) => store.type.queryProperties.some((p) => tokens(c.values.get(p) ?? '').some((t) => t.startsWith(query))));
 
-    const sorts = parseSorts(body['sorts']);
-    hits.sort((a, b) => {
-      for (const s of sorts) {
-        const def = store.properties.get(s.propertyName);
-        const av = a.values.get(s.propertyName);
-        const bv = b.values.get(s.propertyName);
+    const sorts = parseSorts(body['sorts']).map((s) => ({ ...s, def: store.properties.get(s.propertyName) }));
+    // Each record's sort keys are computed once, not at every comparison (dates would be parsed N log N times).
+    const keyed = hits.map((record) => ({ record, id: Number(record.id), keys: sorts.map((s) => {
+      const v = record.values.get(s.propertyName);
+      return v === undefined ? undefined : comparable(s.def, v);
+    }) }));
+    keyed.sort((a, b) => {
+      for (const [i, s] of sorts.entries()) {
+        const av = a.keys[i];
+        const bv = b.keys[i];
         // Records without the value sort last either way [infer].
         if (av === undefined || bv === undefined) {
           if (av !== bv) return av === undefined ? 1 : -1;
           continue;
         }
-        const d = compare(comparable(def, av), comparable(def, bv));
+        const d = compare(av, bv);
         if (d !== 0) return s.descending ? -d : d;
       }
-      return Number(a.id) - Number(b.id);
+      return a.id - b.id;
     });
+    hits = keyed.map((k) => k.record);
 
     const visible = hits.slice(0, SEARCH_RESULT_CAP);
     const page = visible.slice(after, after + limit);
