@@ -4,8 +4,9 @@
  * on the org's External ID field, so creates are exactly-once), enabled and scheduled every 15 minutes, and one
  * run of each when it is created. Once the accounts are in, write-back is switched on for three attributes
  * (DEMO_WRITE_BACK), and the hub gets a few tasks, touchpoints and campaign touches of its own, as the hub's
- * application would create them, for the outbound jobs to send. Existing connection and jobs are kept as they
- * are (a second start reuses them).
+ * application would create them, for the outbound jobs to send. The HubSpot sandbox's companies come in
+ * through a `demo-hubspot` connection, one of them linked to a Salesforce account (W5 across CRMs). Existing
+ * connections and jobs are kept as they are (a second start reuses them).
  */
 import { addConnection, listConnections } from '../activities/hub/connections';
 import { listJobs, setJobEnabled } from '../activities/hub/jobs';
@@ -14,12 +15,18 @@ import type { Pool } from '../activities/hub/store';
 import { createValidatedJob } from '../activities/jobs/configure';
 import { configFromTemplate, type JobConfig } from '../activities/mapping/job-config';
 import { JOB_KIND_INFO, type JobKind } from '../kernel/job-kinds';
+import type { HubSpotSandboxHandle } from '../sandbox/hubspot';
 import type { SalesforceSandboxHandle } from '../sandbox/salesforce';
 import type { JobRunResult } from '../kernel/runs';
 import { totalOf } from '../kernel/stats';
+import { START_CURSOR } from '../kernel/cursors';
+import { openSession } from '../activities/sessions';
 import type { HubsyncClient } from './hubsync-client';
 
 export const DEMO_CONNECTION = 'demo';
+/** The local HubSpot sandbox's demo portal: its companies become hub accounts too. */
+export const DEMO_HUBSPOT_CONNECTION = 'demo-hubspot';
+export const DEMO_HUBSPOT_JOB = `${DEMO_HUBSPOT_CONNECTION}-accounts-inbound`;
 export const DEMO_SCHEDULE = { every: '15m' } as const;
 
 const DEMO_KINDS: JobKind[] = ['accounts-inbound', 'tasks-inbound', 'touchpoints-inbound', 'tasks-outbound', 'touchpoints-outbound', 'campaign-touch-outbound'];
@@ -75,10 +82,12 @@ export const DEMO_WRITE_BACK = ['account_notes', 'products', 'success_manager'] 
 async function enableDemoWriteBack(deps: DemoDeps): Promise<void> {
   const { pool, hubsync, log } = deps;
   for (const key of DEMO_WRITE_BACK) await hubsync.setAttributeWriteBack(key, { on: true });
+  // The example names the account with a source in both CRMs, when the HubSpot demo linked one.
   const { rows } = await pool.query<{ crm_id: string; name: string }>(
     `SELECT l.crm_id, a.name FROM record_links l JOIN accounts a ON a.id = l.hub_id
-      WHERE l.connection_id = $1 AND l.hub_type = 'account' ORDER BY a.name LIMIT 1`,
-    [DEMO_CONNECTION],
+      WHERE l.connection_id = $1 AND l.hub_type = 'account'
+      ORDER BY EXISTS (SELECT 1 FROM record_links h WHERE h.connection_id = $2 AND h.hub_type = 'account' AND h.hub_id = a.id) DESC, a.name LIMIT 1`,
+    [DEMO_CONNECTION, DEMO_HUBSPOT_CONNECTION],
   );
   log(`Demo: write-back is on for ${DEMO_WRITE_BACK.join(', ')}.`);
   const example = rows[0];
@@ -92,7 +101,39 @@ export interface DemoDeps {
   secretBox: SecretBox;
   hubsync: HubsyncClient;
   sandbox: SalesforceSandboxHandle;
+  hubspot: HubSpotSandboxHandle;
   log: (line: string) => void;
+}
+
+/** HubSpot's accounts template plus the demo portal's tier and products, the same hub attributes as Salesforce's. */
+function demoHubSpotConfig(): JobConfig {
+  const config = { ...configFromTemplate('accounts-inbound', 'hubspot'), schedule: DEMO_SCHEDULE };
+  config.mapping = [
+    ...config.mapping,
+    { crmField: 'tier', crmFieldType: 'enumeration', hubField: 'Tier', hubFieldType: 'single_select', key: false },
+    { crmField: 'products', crmFieldType: 'enumeration', hubField: 'Products', hubFieldType: 'multi_select', key: false },
+  ];
+  return config;
+}
+
+/**
+ * The HubSpot side of the demo (W5 across CRMs): the first HubSpot company is linked by hand to the first
+ * Salesforce demo account (the one the write-back example names) before the companies are imported, so that
+ * account has a source in each CRM and one write-back of `products` writes both.
+ */
+async function setUpHubSpotDemo(deps: DemoDeps): Promise<void> {
+  const { pool, secretBox, hubsync, log } = deps;
+  const { rows } = await pool.query<{ id: number }>(
+    `SELECT a.id FROM record_links l JOIN accounts a ON a.id = l.hub_id WHERE l.connection_id = $1 AND l.hub_type = 'account' ORDER BY a.name LIMIT 1`,
+    [DEMO_CONNECTION],
+  );
+  const session = await openSession(pool, secretBox, DEMO_HUBSPOT_CONNECTION);
+  const company = (await session.readPage({ object: 'companies', paths: [] }, START_CURSOR, { pageSize: 1, includeDeleted: false })).records[0]?.id;
+  if (rows[0] && company) {
+    await hubsync.linkAccount({ account: rows[0].id, connectionId: DEMO_HUBSPOT_CONNECTION, crmId: company });
+    log(`Demo: linked HubSpot company ${company} to hub account ${rows[0].id} (\`hubsync account show ${rows[0].id}\`).`);
+  }
+  log(`Demo: ${DEMO_HUBSPOT_JOB} run done (${(await hubsync.runJob(DEMO_HUBSPOT_JOB, 'incremental')).stats.created} created).`);
 }
 
 /**
@@ -108,7 +149,18 @@ export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; creat
     await addConnection(pool, secretBox, { id: DEMO_CONNECTION, kind: 'salesforce', baseUrl: sandbox.url, clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken });
     log(`Demo: added connection '${DEMO_CONNECTION}' to the Salesforce sandbox.`);
   }
+  if (!connections.some((c) => c.id === DEMO_HUBSPOT_CONNECTION)) {
+    await addConnection(pool, secretBox, { id: DEMO_HUBSPOT_CONNECTION, kind: 'hubspot', baseUrl: deps.hubspot.url, accessToken: deps.hubspot.accessToken });
+    log(`Demo: added connection '${DEMO_HUBSPOT_CONNECTION}' to the HubSpot sandbox.`);
+  }
   const existing = new Set((await listJobs(pool)).map((j) => j.id));
+  const hubspotJobCreated = !existing.has(DEMO_HUBSPOT_JOB);
+  if (hubspotJobCreated) {
+    await createValidatedJob(pool, secretBox, { id: DEMO_HUBSPOT_JOB, connectionId: DEMO_HUBSPOT_CONNECTION, config: demoHubSpotConfig() });
+    await setJobEnabled(pool, DEMO_HUBSPOT_JOB, true);
+    await hubsync.schedule(DEMO_HUBSPOT_JOB, DEMO_SCHEDULE);
+    log(`Demo: created job '${DEMO_HUBSPOT_JOB}' from the HubSpot accounts-inbound template, scheduled every ${DEMO_SCHEDULE.every}.`);
+  }
   const created: JobKind[] = [];
   for (const kind of DEMO_KINDS) {
     const id = demoJobId(kind);
@@ -127,14 +179,13 @@ export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; creat
     await Promise.all(kinds.map(async (kind) => log(describe(kind, await hubsync.runJob(demoJobId(kind), 'incremental')))));
   };
   const firstRuns = (async () => {
-    if (created.includes('accounts-inbound')) {
-      await run(['accounts-inbound']);
-      await enableDemoWriteBack(deps);
-    }
+    if (created.includes('accounts-inbound')) await run(['accounts-inbound']);
+    if (hubspotJobCreated) await setUpHubSpotDemo(deps);
+    if (created.includes('accounts-inbound')) await enableDemoWriteBack(deps);
     await run(created.filter((k) => k !== 'accounts-inbound' && JOB_KIND_INFO[k].direction === 'inbound'));
     const outbound = created.filter((k) => JOB_KIND_INFO[k].direction === 'outbound');
     if (outbound.length) await createDemoHubRecords(deps);
     await run(outbound);
   })();
-  return { jobs: DEMO_KINDS.map(demoJobId), created: created.map(demoJobId), firstRuns };
+  return { jobs: [...DEMO_KINDS.map(demoJobId), DEMO_HUBSPOT_JOB], created: [...created.map(demoJobId), ...(hubspotJobCreated ? [DEMO_HUBSPOT_JOB] : [])], firstRuns };
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ensureLocalSecretKey } from '../activities/hub/secrets';
 import { createPool, migrate, type Pool } from '../activities/hub/store';
+import { startHubSpotSandbox, type HubSpotSandboxHandle } from '../sandbox/hubspot';
 import { startSalesforceSandbox, type SalesforceSandboxHandle } from '../sandbox/salesforce';
 import { startEmbeddedPostgres, redactUrl, type PostgresEndpoint } from './postgres';
 import { startDevServer } from './temporal-server';
@@ -25,6 +26,7 @@ export interface LocalStack {
   worker: HubsyncWorker;
   /** The local Salesforce REST API sandbox (demo org, saved under <hubsyncHome>/sandbox-salesforce). */
   salesforceSandbox: SalesforceSandboxHandle;
+  hubspotSandbox: HubSpotSandboxHandle;
   /** Resolves when the worker stops (shutdown requested, or a fatal error). */
   workerDone: Promise<void>;
   info: RuntimeInfo;
@@ -86,6 +88,14 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     });
     cleanups.push({ what: 'Salesforce sandbox', run: () => salesforceSandbox.close() });
 
+    log('Starting the HubSpot sandbox...');
+    const hubspotSandbox = await startHubSpotSandbox({
+      port: env.HUBSYNC_HUBSPOT_SANDBOX_PORT,
+      seed: 'demo',
+      dataDir: path.join(env.hubsyncHome, 'sandbox-hubspot'),
+    });
+    cleanups.push({ what: 'HubSpot sandbox', run: () => hubspotSandbox.close() });
+
     log('Starting the worker (bundling workflows)...');
     installRuntime(env.HUBSYNC_LOG_LEVEL, { detailFile: path.join(env.hubsyncHome, 'worker.log') });
     const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE });
@@ -103,11 +113,11 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
       startedAt: new Date().toISOString(),
       temporal: { address: temporal.address, namespace: temporal.namespace, origin: temporal.origin, ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}) },
       database: { url: database.url, origin: database.origin },
-      sandboxes: { salesforce: { url: salesforceSandbox.url } },
+      sandboxes: { salesforce: { url: salesforceSandbox.url }, hubspot: { url: hubspotSandbox.url } },
     };
     writeRuntimeInfo(env.hubsyncHome, info);
     cleanups.push({ what: 'runtime file', run: async () => removeRuntimeInfo(env.hubsyncHome) });
-    return { temporal, database, pool, worker, salesforceSandbox, workerDone, info, stop: stopAll };
+    return { temporal, database, pool, worker, salesforceSandbox, hubspotSandbox, workerDone, info, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -124,5 +134,7 @@ export function describeStack(stack: LocalStack): string[] {
     `Salesforce:   ${stack.salesforceSandbox.url} (local sandbox, demo org; admin API ${stack.salesforceSandbox.url}/__admin)`,
     `              username ${sf.username}, password ${sf.password}, client id ${sf.clientId}, client secret ${sf.clientSecret}`,
     `              refresh token ${sf.refreshToken}`,
+    `HubSpot:      ${stack.hubspotSandbox.url} (local sandbox, demo portal; admin API ${stack.hubspotSandbox.url}/__admin)`,
+    `              private app token ${stack.hubspotSandbox.accessToken}`,
   ];
 }
