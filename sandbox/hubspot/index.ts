@@ -10,7 +10,6 @@
  *     const client = new Client({ accessToken: sandbox.accessToken, basePath: sandbox.url });
  */
 import { once } from 'node:events';
-import type http from 'node:http';
 import { FaultInjector } from './faults';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './limits';
 import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, OAuthTokens, SANDBOX_OAUTH_CLIENT_ID, SANDBOX_OAUTH_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN } from './oauth';
@@ -18,6 +17,7 @@ import { hasSavedPortal, loadPortal, savePortal } from './persistence';
 import { createHubSpotServer } from './server';
 import { Portal, SANDBOX_ACCESS_TOKEN, SANDBOX_PORTAL_ID } from './portal';
 import { seedDemo } from './seed';
+import { closeServer } from '../close-server';
 
 export { SANDBOX_ACCESS_TOKEN, SANDBOX_PORTAL_ID } from './portal';
 export { SANDBOX_OAUTH_CLIENT_ID, SANDBOX_OAUTH_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN } from './oauth';
@@ -121,7 +121,7 @@ export async function startHubSpotSandbox(opts: StartHubSpotSandboxOptions = {})
     close: () => {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
-        await closeServer(server);
+        await closeServer(server, 500);
         await persist(false);
       })();
       return closing;
@@ -129,11 +129,3 @@ export async function startHubSpotSandbox(opts: StartHubSpotSandboxOptions = {})
   };
 }
 
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // Keep-alive connections of clients that are still around would hold close() open.
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 500).unref();
-  });
-}

@@ -6,12 +6,12 @@
  *     const sandbox = await startSalesforceSandbox({ port: 0, seed: 'demo' });
  *     const conn = new jsforce.Connection({ instanceUrl: sandbox.url, accessToken: await sandbox.accessToken(), version: '62.0' });
  */
-import type http from 'node:http';
 import { type SandboxCredentials } from './auth';
 import { createSandboxServer } from './server';
 import { DEFAULT_OPTIONS, SalesforceSandbox, type SeedOption } from './sandbox';
 import { checkPod } from './ids';
 import { type Store } from './store';
+import { closeServer } from '../close-server';
 
 export { DEFAULT_CREDENTIALS, type SandboxCredentials } from './auth';
 export { SalesforceError } from './model';
@@ -98,7 +98,7 @@ export async function startSalesforceSandbox(opts: StartSalesforceSandboxOptions
     close: () => {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
-        await closeServer(server);
+        await closeServer(server, 1000);
         await persist(false);
       })();
       return closing;
@@ -106,14 +106,6 @@ export async function startSalesforceSandbox(opts: StartSalesforceSandboxOptions
   };
 }
 
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // Keep-alive connections of clients that are still around would hold close() open.
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
-  });
-}
 
 /** How a jsforce client connects to a sandbox at `url`, for the start-up banner of `hubsync sandbox salesforce`. */
 export function clientSnippet(url: string): string {

@@ -97,13 +97,20 @@ const toOwner = (o: RawOwner): Owner => ({ id: String(o.id), email: o.email ?? n
 const ownerView = (o: Owner | undefined) =>
   o ? { id: o.id, email: o.email, firstName: o.firstName, lastName: o.lastName, userId: o.userId, [stampOf('companies')]: o.updatedAt } : null;
 
-/** Property values arrive as strings; numbers and booleans become what the describe says they are. */
-function typedValue(value: string | null | undefined, type: string | undefined): unknown {
-  if (value === null || value === undefined || value === '') return null;
-  if (type === 'double') return Number.isFinite(Number(value)) ? Number(value) : value;
-  if (type === 'boolean') return value === 'true';
-  return value;
+/** Property values arrive as strings; numbers and booleans become what the describe (`types`: name → type) says they are. */
+function typedFields(types: Map<string, string>, properties: RawObject['properties']): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(properties)) {
+    const type = types.get(name);
+    if (value === null || value === undefined || value === '') fields[name] = null;
+    else if (type === 'double') fields[name] = Number.isFinite(Number(value)) ? Number(value) : value;
+    else if (type === 'boolean') fields[name] = value === 'true';
+    else fields[name] = value;
+  }
+  return fields;
 }
+
+const fieldTypes = (object: CrmObjectDescribe) => new Map(object.fields.map((f) => [f.name, f.type]));
 
 /** Values as HubSpot takes them: strings, `;`-joined multi-selects as given, '' to clear. */
 function propertyInput(fields: CrmWrite['fields']): Record<string, string> {
@@ -209,11 +216,10 @@ export class HubSpotSession implements CrmSession {
   private async toRecords(object: CrmObjectDescribe, raws: RawObject[], owners: boolean): Promise<CrmRecord[]> {
     let index = owners ? await this.ownerIndex() : undefined;
     if (index && raws.some((r) => r.properties[OWNER_FIELD] && !index?.has(String(r.properties[OWNER_FIELD])))) index = await this.ownerIndex(true);
-    const types = new Map(object.fields.map((f) => [f.name, f.type]));
+    const types = fieldTypes(object);
     const stamp = stampOf(object.name);
     return raws.map((raw) => {
-      const fields: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(raw.properties)) fields[name] = typedValue(value, types.get(name));
+      const fields = typedFields(types, raw.properties);
       if (index) fields[OWNER_RELATIONSHIP] = ownerView(index.get(String(raw.properties[OWNER_FIELD] ?? '')));
       return { id: String(raw.id), modifiedAt: toIsoDateTime(raw.properties[stamp]), deleted: false, fields };
     });
@@ -433,9 +439,7 @@ export class HubSpotSession implements CrmSession {
       if (err instanceof CrmError && err.kind === 'not-found') return undefined;
       throw err;
     }
-    const types = new Map(object.fields.map((f) => [f.name, f.type]));
-    const fields: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(raw.properties)) fields[name] = typedValue(value, types.get(name));
+    const fields = typedFields(fieldTypes(object), raw.properties);
     if (owners) {
       const ownerId = raw.properties[OWNER_FIELD];
       fields[OWNER_RELATIONSHIP] = ownerId ? ownerView(await this.ownerById(ownerId)) : null;
