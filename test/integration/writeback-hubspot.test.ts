@@ -194,8 +194,12 @@ describe('write-back to HubSpot and across CRMs', () => {
     const other = (await hs.client.crm.companies.basicApi.create({ properties: { name: 'Linked by hand', tier: 'Tier 2' }, associations: [] })).id;
     const { rows } = await pool.query<{ id: string }>(`INSERT INTO accounts (name) VALUES ('Hub-only account') RETURNING id`);
     const hubId = Number(rows[0]!.id);
+    const links = async () => (await pool.query(`SELECT connection_id, crm_object, crm_id, hub_id, last_inbound_hash FROM record_links WHERE hub_type = 'account' ORDER BY 1, 2, 3`)).rows;
+    const before = await links();
     await expect(hubsync.linkAccount({ account: hubId, connectionId: HS, crmId: '999999999999' })).rejects.toThrow(/has no companies '999999999999'/);
     await expect(hubsync.linkAccount({ account: hubId, connectionId: HS, crmId: shared.hsId })).rejects.toThrow(/is hub account \d+'s already/);
+    // A refused link changes no link.
+    expect(await links()).toEqual(before);
     const linked = await hubsync.linkAccount({ account: hubId, connectionId: HS, crmId: other });
     expect(linked).toMatchObject({ unchanged: false, movedFrom: null, account: { id: hubId, sources: [{ connectionId: HS, crmObject: 'companies', crmId: other }] } });
     const run = await hubsync.runJob(`${HS}-accounts`, 'incremental');
