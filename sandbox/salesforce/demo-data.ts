@@ -88,6 +88,10 @@ export function seedDemo(store: Store, faults: FaultInjector, adminUserId: strin
   const rng = new Prng(42);
   const clockState = store.clock.snapshot();
   const today = Math.floor(store.clock.nowMs() / DAY_MS) * DAY_MS;
+  // Every seeded timestamp lies before the moment of seeding, whatever the hour: a record stamped in the future
+  // would put a job's cursor past every change made after the import (seeded just after midnight UTC, "today
+  // at 06:00" would be hours ahead).
+  const seededAt = store.clock.nowMs();
   const ctx: DmlContext = { store, faults, userId: adminUserId };
   const at = (ms: number) => store.clock.restore({ offsetMs: 0, frozenAt: ms });
   const create = (type: string, values: Record<string, FieldValue>, whenMs: number): StoredRecord => {
@@ -191,7 +195,7 @@ export function seedDemo(store: Store, faults: FaultInjector, adminUserId: strin
           },
           created,
         );
-        if (rng.chance(0.3)) update(task, { Description: 'Updated after the call.' }, Math.min(created + rng.int(1, 48) * HOUR_MS, today + 6 * HOUR_MS));
+        if (rng.chance(0.3)) update(task, { Description: 'Updated after the call.' }, Math.min(created + rng.int(1, 48) * HOUR_MS, seededAt - HOUR_MS));
         taskCount++;
       }
       for (let j = rng.int(1, 3); j > 0; j--) {

@@ -79,4 +79,19 @@ describe('Salesforce sandbox: demo data', () => {
       await other.close();
     }
   });
+  it('stamps nothing after the moment it was seeded, even just after midnight UTC', async () => {
+    const justAfterMidnight = new Date('2024-05-21T00:12:00.000Z');
+    const early = await startSandbox({ seed: 'demo', clock: () => justAfterMidnight });
+    try {
+      const conn = connect(early);
+      for (const object of ['User', 'Account', 'Contact', 'Task', 'Event']) {
+        const latest = await conn.query<{ SystemModstamp: string; LastModifiedDate: string }>(`SELECT SystemModstamp, LastModifiedDate FROM ${object} ORDER BY SystemModstamp DESC LIMIT 1`);
+        const row = latest.records[0]!;
+        expect({ object, at: Date.parse(row.SystemModstamp) <= justAfterMidnight.getTime() }).toEqual({ object, at: true });
+        expect({ object, at: Date.parse(row.LastModifiedDate) <= justAfterMidnight.getTime() }).toEqual({ object, at: true });
+      }
+    } finally {
+      await early.close();
+    }
+  });
 });
