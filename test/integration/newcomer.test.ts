@@ -98,9 +98,9 @@ describe('newcomer defects', () => {
     });
 
     it('refuses to delete a job while it runs, leaving the job and its schedule', async () => {
-      // Every page held for 3 s until the CLI has answered: the run is still going when the (separately started,
-      // possibly slow to start) CLI asks to delete its job.
-      await sf.admin('POST', '/__admin/faults', { kind: 'latency', method: 'GET', path: '/services/data/*/queryAll', latencyMs: 3000 });
+      // The first page is held for 12 s: the run is still going when the separately started CLI (several seconds to
+      // start on a loaded CI machine) asks to delete its job.
+      await sf.admin('POST', '/__admin/faults', { kind: 'latency', method: 'GET', path: '/services/data/*/queryAll', latencyMs: 12_000, count: 1 });
       const refused = await withWorker(
         pool,
         async () => {
