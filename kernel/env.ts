@@ -37,6 +37,7 @@ const EnvSchema = z.object({
     .describe('Temporal task queue the workers poll and the client starts workflows on'),
   HUBSYNC_SFDC_SANDBOX_PORT: port.default(8383).describe('Port of the local Salesforce sandbox started by `npm start` (and the default of `hubsync sandbox salesforce`)'),
   HUBSYNC_HUBSPOT_SANDBOX_PORT: port.default(8384).describe('Port of the local HubSpot sandbox started by `npm start` (and the default of `hubsync sandbox hubspot`)'),
+  HUBSYNC_DYNAMICS_SANDBOX_PORT: port.default(8385).describe('Port of the local Dynamics 365 (Dataverse) sandbox (the default of `hubsync sandbox dynamics`)'),
   HUBSYNC_SECRET_KEY: z
     .string()
     .regex(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, 'expected 32 bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`')

@@ -146,8 +146,11 @@ export interface CrmSession {
   describe(objectName: string): Promise<CrmObjectDescribe | undefined>;
   /** The filter checked locally (syntax, fields) and then by the CRM itself; the issues, empty when it passes. */
   checkFilter(object: CrmObjectDescribe, filter: string): Promise<ValidationIssue[]>;
-  /** How many records a read from `cursor` will return (for progress, never for logic). */
-  countRecords(spec: ReadSpec, cursor: SyncCursor, includeDeleted: boolean): Promise<number>;
+  /**
+   * How many records a read from `cursor` will return (for progress, never for logic); null when the CRM
+   * cannot say with one cheap call (a Dataverse delta, or more rows than its count goes to).
+   */
+  countRecords(spec: ReadSpec, cursor: SyncCursor, includeDeleted: boolean): Promise<number | null>;
   /** The next page after `cursor`, ordered by (modifiedAt, id). */
   readPage(spec: ReadSpec, cursor: SyncCursor, options: ReadOptions): Promise<CrmPage>;
   /**

@@ -4,12 +4,14 @@
 import type { ConnectionKind } from '../../kernel/job-kinds';
 import { ConfigurationError } from '../../kernel/errors';
 import type { CrmConnector } from './connector';
+import { dataverseConnector } from './dynamics/session';
 import { hubspotConnector } from './hubspot/session';
 import { salesforceConnector } from './salesforce/session';
 
 const CONNECTORS: Partial<Record<ConnectionKind, CrmConnector>> = {
   salesforce: salesforceConnector,
   hubspot: hubspotConnector,
+  dynamics: dataverseConnector,
 };
 
 export function connectorFor(kind: ConnectionKind): CrmConnector {

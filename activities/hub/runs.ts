@@ -138,17 +138,23 @@ export async function recordPage(tx: PoolClient, runId: number, page: { pageNo: 
 
 /** Where the job's last run stopped (null members before its first). */
 export async function readCursor(pool: Pool, jobId: string): Promise<SyncCursor> {
-  const { rows } = await pool.query<{ modified_at: string | null; last_id: string | null }>('SELECT modified_at, last_id FROM sync_cursors WHERE job_id = $1', [jobId]);
-  return { modifiedAt: rows[0]?.modified_at ?? null, lastId: rows[0]?.last_id ?? null };
+  const { rows } = await pool.query<{ modified_at: string | null; last_id: string | null; position: string | null }>('SELECT modified_at, last_id, position FROM sync_cursors WHERE job_id = $1', [jobId]);
+  const position = rows[0]?.position ?? null;
+  return { modifiedAt: rows[0]?.modified_at ?? null, lastId: rows[0]?.last_id ?? null, ...(position ? { position } : {}) };
 }
 
-/** Moves the job's cursor forward (never back: a full sync re-reading old pages leaves it in place). */
+/**
+ * Moves the job's cursor forward (never back: a full sync re-reading old pages leaves it in place). A cursor
+ * with a CRM position always replaces the stored one: the CRM hands its positions out in order, and a full
+ * read's positions end in one that covers everything since that read began.
+ */
 export async function advanceCursor(tx: PoolClient, jobId: string, cursor: SyncCursor): Promise<void> {
   await tx.query(
-    `INSERT INTO sync_cursors (job_id, modified_at, last_id) VALUES ($1, $2, $3)
-     ON CONFLICT (job_id) DO UPDATE SET modified_at = EXCLUDED.modified_at, last_id = EXCLUDED.last_id, updated_at = now()
-      WHERE sync_cursors.modified_at IS NULL
+    `INSERT INTO sync_cursors (job_id, modified_at, last_id, position) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (job_id) DO UPDATE SET modified_at = EXCLUDED.modified_at, last_id = EXCLUDED.last_id, position = EXCLUDED.position, updated_at = now()
+      WHERE EXCLUDED.position IS NOT NULL
+         OR sync_cursors.modified_at IS NULL
          OR (EXCLUDED.modified_at, EXCLUDED.last_id COLLATE "C") > (sync_cursors.modified_at, sync_cursors.last_id COLLATE "C")`,
-    [jobId, cursor.modifiedAt, cursor.lastId],
+    [jobId, cursor.modifiedAt, cursor.lastId, cursor.position ?? null],
   );
 }

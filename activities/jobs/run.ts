@@ -85,7 +85,9 @@ export function createRunActivities(deps: RunDeps) {
         // The source may make a record visible with a stamp at or before the last one seen (T29): start a little
         // before it; records already synced are recognised as unchanged by their stamp (decide.ts).
         const lookbackMs = input.direction === 'inbound' ? session.limits.stampLookbackMs : HUB_STAMP_LOOKBACK_MS;
-        if (stored.modifiedAt) cursor = { modifiedAt: new Date(Date.parse(stored.modifiedAt) - lookbackMs).toISOString(), lastId: null };
+        // A CRM position (Dataverse's delta link) is exact: the read starts there.
+        if (stored.position) cursor = stored;
+        else if (stored.modifiedAt) cursor = { modifiedAt: new Date(Date.parse(stored.modifiedAt) - lookbackMs).toISOString(), lastId: null };
       }
       const run = await recordRunStart(deps.pool, { jobId: job.id, jobVersion: job.version, workflowId: input.workflowId, mode: input.mode }, workflowStatus);
       return { runId: run.id, jobVersion: run.jobVersion, connectionId: job.connectionId, cursor };

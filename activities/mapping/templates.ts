@@ -121,19 +121,45 @@ const HUBSPOT_TEMPLATES: Partial<Record<JobKind, Omit<MappingTemplate, 'kind'>>>
   },
 };
 
+/**
+ * Dataverse's templates: accounts become hub accounts (T1) by their row ID, with the name, the account number,
+ * the website and the owner's email read through the owner lookup (`ownerid.internalemailaddress`, the
+ * Success Manager assignment, W12); further columns are added by the user (`hubsync job edit`).
+ */
+const DATAVERSE_TEMPLATES: Partial<Record<JobKind, Omit<MappingTemplate, 'kind'>>> = {
+  'accounts-inbound': {
+    crmObject: 'accounts',
+    parentObject: null,
+    rows: [
+      row('accountid', 'uniqueidentifier', 'Account Id', 'text', true),
+      row('name', 'string', 'Account Name', 'text'),
+      row('accountnumber', 'string', 'Account Number', 'text'),
+      row('websiteurl', 'string', 'Website', 'text'),
+      row('ownerid.internalemailaddress', 'owner (system user)', 'Success Manager', 'user'),
+    ],
+  },
+};
+
+/** The templates of the CRMs whose connections run only some job kinds. */
+const CRM_TEMPLATES: Partial<Record<ConnectionKind, { name: string; templates: Partial<Record<JobKind, Omit<MappingTemplate, 'kind'>>> }>> = {
+  hubspot: { name: 'HubSpot', templates: HUBSPOT_TEMPLATES },
+  dynamics: { name: 'Dataverse', templates: DATAVERSE_TEMPLATES },
+};
+
 /** The job kinds with a template for connections of `crm`. */
 export function templateKinds(crm: ConnectionKind): JobKind[] {
-  return crm === 'hubspot' ? (Object.keys(HUBSPOT_TEMPLATES) as JobKind[]) : (Object.keys(TEMPLATE_ROWS) as JobKind[]);
+  const own = CRM_TEMPLATES[crm];
+  return own ? (Object.keys(own.templates) as JobKind[]) : (Object.keys(TEMPLATE_ROWS) as JobKind[]);
 }
 
 /** The default template of a job kind for a CRM: a fresh copy, so callers may edit it. */
 export function defaultTemplate(kind: JobKind, crm: ConnectionKind = 'salesforce'): MappingTemplate {
-  if (crm === 'hubspot') {
-    const t = HUBSPOT_TEMPLATES[kind];
-    if (!t) throw new ConfigurationError(`HubSpot connections have no ${kind} jobs; they run ${templateKinds('hubspot').join(', ')}.`, { fix: 'create the job on a Salesforce connection, or pick one of those kinds' });
+  const own = CRM_TEMPLATES[crm];
+  if (own) {
+    const t = own.templates[kind];
+    if (!t) throw new ConfigurationError(`${own.name} connections have no ${kind} jobs; they run ${templateKinds(crm).join(', ')}.`, { fix: 'create the job on a Salesforce connection, or pick one of those kinds' });
     return { kind, crmObject: t.crmObject, parentObject: t.parentObject, rows: t.rows.map((r) => ({ ...r })) };
   }
-  if (crm !== 'salesforce') throw new ConfigurationError(`There are no job templates for ${crm} connections yet.`);
   const info = JOB_KIND_INFO[kind];
   return { kind, crmObject: info.crmObject, parentObject: info.parentObject, rows: TEMPLATE_ROWS[kind].map((r) => ({ ...r })) };
 }

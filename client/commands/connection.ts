@@ -18,6 +18,8 @@ interface AddOptions {
   clientSecret?: string;
   refreshToken?: string;
   accessToken?: string;
+  tenantId?: string;
+  tokenUrl?: string;
   username?: string;
   password?: string;
   check: boolean;
@@ -35,6 +37,8 @@ function settingsFrom(opts: AddOptions): Record<string, unknown> {
       clientSecret: opts.clientSecret,
       refreshToken: opts.refreshToken,
       accessToken: opts.accessToken,
+      tenantId: opts.tenantId,
+      tokenUrl: opts.tokenUrl,
       username: opts.username,
       password: opts.password,
     }).filter(([, v]) => v !== undefined),
@@ -46,13 +50,15 @@ function settingsFrom(opts: AddOptions): Record<string, unknown> {
 function settingOptions(command: Command): Command {
   return command
     .option('--file <path>', 'JSON or YAML file with the settings below (keeps secrets out of shell history)')
-    .option('--base-url <url>', 'the org URL, e.g. https://acme.my.salesforce.com (HubSpot: the API URL, default https://api.hubapi.com)')
+    .option('--base-url <url>', 'the org URL, e.g. https://acme.my.salesforce.com (HubSpot: the API URL, default https://api.hubapi.com; Dataverse: the environment URL, e.g. https://contoso.crm.dynamics.com)')
     .option('--login-url <url>', 'Salesforce: OAuth token endpoint host (default: the base URL)')
     .option('--api-version <v>', 'Salesforce API version (default 62.0)')
-    .option('--client-id <id>', 'Salesforce connected app consumer key, or HubSpot OAuth app client ID')
+    .option('--client-id <id>', 'Salesforce connected app consumer key, HubSpot OAuth app client ID, or the Entra app registration\'s Application (client) ID')
     .option('--client-secret <secret>', 'the OAuth app\'s client secret')
     .option('--refresh-token <token>', 'OAuth refresh token')
     .option('--access-token <token>', 'HubSpot private app access token (instead of an OAuth app)')
+    .option('--tenant-id <tenant>', 'Dataverse: the Microsoft Entra tenant (ID or domain) of the app registration')
+    .option('--token-url <url>', 'Dataverse: the OAuth token endpoint (default https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token)')
     .option('--username <name>', 'username (OAuth password flow)')
     .option('--password <password>', 'password (+ security token) for the password flow')
     .option('--no-check', 'save without trying the credentials against the CRM first')
@@ -66,7 +72,7 @@ export function registerConnectionCommands(program: Command): void {
     connection
       .command('add <id>')
       .description('Add a connection, after a real call with its credentials; secrets are encrypted at rest with HUBSYNC_SECRET_KEY')
-      .option('--kind <kind>', 'CRM kind: salesforce or hubspot', 'salesforce'),
+      .option('--kind <kind>', 'CRM kind: salesforce, hubspot or dynamics (Dataverse)', 'salesforce'),
   ).action(async (id: string, opts: AddOptions) =>
     withContext(async (ctx) => {
       const box = ctx.secretBox();

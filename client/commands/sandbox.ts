@@ -1,10 +1,11 @@
 /**
- * `hubsync sandbox salesforce` and `hubsync sandbox hubspot`: run a local CRM API sandbox until Ctrl-C. The
+ * `hubsync sandbox salesforce`, `hubsync sandbox hubspot` and `hubsync sandbox dynamics`: run a local CRM API sandbox until Ctrl-C. The
  * first line of output is the base URL and the credentials (scripts read it); with --data-dir the sandbox
  * loads its data from there and saves it on exit.
  */
 import path from 'node:path';
 import { type Command } from 'commander';
+import { clientSnippet as dynamicsClientSnippet, startDynamicsSandbox, type DynamicsSandboxHandle } from '../../sandbox/dynamics';
 import { startHubSpotSandbox, type HubSpotSandboxHandle } from '../../sandbox/hubspot';
 import { clientSnippet, startSalesforceSandbox, type SalesforceSandboxHandle } from '../../sandbox/salesforce';
 import { clearProxyVariables, loadEnv } from '../../kernel/env';
@@ -28,6 +29,11 @@ export function sandboxCredentialsLine(sandbox: Pick<SalesforceSandboxHandle, 'u
 export function hubSpotCredentialsLine(sandbox: Pick<HubSpotSandboxHandle, 'url' | 'accessToken' | 'oauth'>): string {
   const { clientId, clientSecret, refreshToken } = sandbox.oauth;
   return `HubSpot sandbox: ${sandbox.url} accessToken=${sandbox.accessToken} clientId=${clientId} clientSecret=${clientSecret} refreshToken=${refreshToken}`;
+}
+
+/** The Dynamics sandbox's one-line summary: server URL, token endpoint and the app registration's credentials. */
+export function dynamicsCredentialsLine(sandbox: Pick<DynamicsSandboxHandle, 'url' | 'tokenUrl' | 'tenantId' | 'clientId' | 'clientSecret'>): string {
+  return `Dynamics sandbox: ${sandbox.url} tokenUrl=${sandbox.tokenUrl} tenant=${sandbox.tenantId} clientId=${sandbox.clientId} clientSecret=${sandbox.clientSecret}`;
 }
 
 /** A sandbox command's flags, checked; `defaultPort` when --port is absent. */
@@ -104,6 +110,18 @@ export async function sandboxHubSpotCommand(opts: SandboxOptions): Promise<void>
   );
 }
 
+export async function sandboxDynamicsCommand(opts: SandboxOptions): Promise<void> {
+  clearProxyVariables();
+  const flags = sandboxFlags(opts, loadEnv().HUBSYNC_DYNAMICS_SANDBOX_PORT);
+  const { port, seed, dataDir } = flags;
+  await serveSandbox(
+    'Dynamics',
+    flags,
+    () => startDynamicsSandbox({ port, seed, ...(dataDir ? { dataDir } : {}) }),
+    (sandbox) => [dynamicsCredentialsLine(sandbox), `  ${dynamicsClientSnippet(sandbox)}; scope=${sandbox.scope}`, `  admin API: ${sandbox.url}/__admin/health (see README.md "Dynamics 365 sandbox")`],
+  );
+}
+
 /** `hubsync sandbox <crm>`: one subcommand per CRM sandbox. */
 export function registerSandboxCommands(program: Command): void {
   const sandbox = program.command('sandbox').description('Run a local CRM sandbox until Ctrl-C');
@@ -121,4 +139,11 @@ export function registerSandboxCommands(program: Command): void {
     .option('--seed <dataset>', 'what a fresh portal holds: demo or none', 'demo')
     .option('--data-dir <dir>', 'load the portal from DIR and save it there (periodically and on exit)')
     .action(sandboxHubSpotCommand);
+  sandbox
+    .command('dynamics')
+    .description('Serve the Dynamics 365 (Dataverse) Web API sandbox (demo org; prints its URL, token endpoint and client credentials on the first line)')
+    .option('--port <n>', 'port to listen on, 0 for any free port (default: HUBSYNC_DYNAMICS_SANDBOX_PORT, 8385)')
+    .option('--seed <dataset>', 'what a fresh org holds: demo or none', 'demo')
+    .option('--data-dir <dir>', 'load the org from DIR and save it there (periodically and on exit)')
+    .action(sandboxDynamicsCommand);
 }

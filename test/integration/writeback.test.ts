@@ -8,7 +8,8 @@ import { makeAccountWriteBackWorkflowId, type WriteBackOutcome, type WriteBackRe
 import { runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
 import { fileTaskQueue, testPool, testStack } from '../support/test-env';
-import { hubAccountOf, importAccounts, loggedRequests, prefixedAccountsConfig, prefixedHubSpotAccountsConfig, startFileWorker } from '../support/writeback';
+import { hubAccountOf, importAccounts, loggedRequests, prefixedAccountsConfig, prefixedCrmAccountsConfig, prefixedHubSpotAccountsConfig, startFileWorker } from '../support/writeback';
+import { startDynamicsFixture, type DynamicsFixture } from '../support/dynamics';
 import { startHubSpotFixture, type HubSpotFixture } from '../support/hubspot';
 
 jest.setTimeout(240000);
@@ -17,6 +18,8 @@ const A = 'wb-a';
 const B = 'wb-b';
 /** A HubSpot portal whose companies are hub accounts of their own (the owner re-point on HubSpot, W12). */
 const HS = 'wb-hs';
+/** A Dataverse environment whose accounts are hub accounts of their own (the owner re-point on Dataverse, W12). */
+const DV = 'wb-dv';
 const P = 'WB';
 
 interface SfAccount {
@@ -34,6 +37,7 @@ describe('write-back', () => {
   let sfA: SalesforceFixture;
   let sfB: SalesforceFixture;
   let hs: HubSpotFixture;
+  let dv: DynamicsFixture;
   let connA: SfConnection;
   let connB: SfConnection;
   let temporalConnection: Connection;
@@ -104,6 +108,8 @@ describe('write-back', () => {
     await importAccounts(pool, hubsync, B, prefixedAccountsConfig(P, extra));
     hs = await startHubSpotFixture(pool, HS);
     await importAccounts(pool, hubsync, HS, prefixedHubSpotAccountsConfig(P));
+    dv = await startDynamicsFixture(pool, DV);
+    await importAccounts(pool, hubsync, DV, prefixedCrmAccountsConfig('dynamics', P));
     const a = (await connA.query<SfAccount>('SELECT Id, Name FROM Account ORDER BY Name LIMIT 1')).records[0] as SfAccount;
     const bId = (await connB.query<{ Id: string }>(`SELECT Id FROM Account WHERE Name = '${a.Name.replace(/'/g, "\\'")}'`)).records[0]?.Id as string;
     const hubId = await hubAccountOf(pool, A, a.Id);
@@ -116,6 +122,7 @@ describe('write-back', () => {
     await sfA?.close();
     await sfB?.close();
     await hs?.close();
+    await dv?.close();
     await temporalConnection?.close();
     await pool.end();
   });
@@ -358,6 +365,27 @@ describe('write-back', () => {
       expect(nobody.sources[0]).toMatchObject({ status: 'rejected' });
       expect(nobody.sources[0]!.message).toMatch(/no active owners has email = "not-an-owner@hub.example"/);
       expect((await hs.client.crm.companies.basicApi.getById(company!.id, ['hubspot_owner_id'])).properties['hubspot_owner_id']).toBe(next.id);
+    });
+
+    it("re-points a Dataverse account's owner by binding ownerid to the system user with the hub user's email (W12 on Dataverse); a disabled user's email is rejected", async () => {
+      type Account = { accountid: string; _ownerid_value: string };
+      type User = { systemuserid: string; internalemailaddress: string; isdisabled: boolean };
+      const [acct] = (await dv.client.retrieveMultiple({ collection: 'accounts', select: ['accountid', '_ownerid_value'], orderBy: ['name'], top: 1 })).value as Account[];
+      const hubId = await hubAccountOf(pool, DV, acct!.accountid);
+      const users = (await dv.client.retrieveAll({ collection: 'systemusers', select: ['systemuserid', 'internalemailaddress', 'isdisabled'] })).value as User[];
+      const current = users.find((u) => u.systemuserid === acct!._ownerid_value)!;
+      const next = users.find((u) => u.systemuserid !== current.systemuserid && !u.isdisabled && u.internalemailaddress.endsWith('@hubsync.sandbox'))!;
+      const disabled = users.find((u) => u.isdisabled)!;
+      await pool.query('INSERT INTO hub_users (email) VALUES ($1), ($2) ON CONFLICT DO NOTHING', [next.internalemailaddress, disabled.internalemailaddress]);
+      const outcome = await hubsync.writeBack(request({ wb_success_manager: next.internalemailaddress }, { account: hubId }));
+      expect(outcome.sources).toHaveLength(1);
+      expect(outcome.sources[0]).toMatchObject({ connectionId: DV, crmObject: 'accounts', crmField: 'ownerid.internalemailaddress', writtenField: '_ownerid_value', referenceMode: 'repoint', status: 'written', valueBefore: current.internalemailaddress, valueAfter: next.internalemailaddress });
+      const owner = async () => ((await dv.client.retrieve({ collection: 'accounts', key: acct!.accountid, select: ['_ownerid_value'] })) as Account)._ownerid_value;
+      expect(await owner()).toBe(next.systemuserid);
+
+      const nobody = await hubsync.writeBack(request({ wb_success_manager: disabled.internalemailaddress }, { account: hubId }));
+      expect(nobody.sources[0]).toMatchObject({ status: 'rejected' });
+      expect(await owner()).toBe(next.systemuserid);
     });
 
     it('rejects a re-point when no active User or several Users have the email, writing nothing', async () => {

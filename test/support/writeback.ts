@@ -27,15 +27,17 @@ export function prefixedAccountsConfig(prefix: string, extra: Array<{ crmField: 
   return config;
 }
 
-/** The HubSpot accounts-inbound template with its attribute labels prefixed the same way, and `extra` rows appended. */
-export function prefixedHubSpotAccountsConfig(prefix: string, extra: Array<{ crmField: string; hubField: string; hubFieldType: string }> = []): JobConfig {
-  const config = configFromTemplate('accounts-inbound', 'hubspot');
+/** A HubSpot or Dataverse accounts-inbound template with its attribute labels prefixed the same way, and `extra` rows appended. */
+export function prefixedCrmAccountsConfig(crm: 'hubspot' | 'dynamics', prefix: string, extra: Array<{ crmField: string; hubField: string; hubFieldType: string }> = []): JobConfig {
+  const config = configFromTemplate('accounts-inbound', crm);
   config.mapping = [
     ...config.mapping.map((r) => (r.key || r.hubField === 'Account Name' ? r : { ...r, hubField: `${prefix} ${r.hubField}` })),
     ...extra.map((e) => ({ ...e, crmFieldType: '', key: false })),
   ];
   return config;
 }
+
+export const prefixedHubSpotAccountsConfig = (prefix: string, extra: Array<{ crmField: string; hubField: string; hubFieldType: string }> = []): JobConfig => prefixedCrmAccountsConfig('hubspot', prefix, extra);
 
 /** Creates the accounts-inbound job of a connection and runs it once (a worker must poll the file's queue). */
 export async function importAccounts(pool: Pool, hubsync: HubsyncClient, connectionId: string, config: JobConfig): Promise<void> {
