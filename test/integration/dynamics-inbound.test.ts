@@ -156,6 +156,22 @@ describe('Dataverse accounts inbound', () => {
     }
   });
 
+  it('reads every row again when the delta link has outlived change tracking retention, changing nothing that is current', async () => {
+    const total = (await pool.query('SELECT count(*)::int AS n FROM record_links WHERE connection_id = $1 AND hub_type = $2', [C, 'account'])).rows[0]?.n as number;
+    // Eight days later (the sandbox keeps changes seven), the stored delta token is refused with 0x80044352.
+    await dv.admin('POST', '/__admin/clock', { advanceSeconds: 8 * 86_400 });
+    await clearLog();
+    const result = await run(JOB);
+    expect(result.stats).toMatchObject({ read: total, created: 0, updated: 0, rejected: {} });
+    expect(result.stats.unchanged).toBe(total);
+    const reads = (await requests('GET', '/api/data/v9.2/accounts')).map((r) => r.status);
+    expect(reads[0]).toBe(400);
+    expect(reads.slice(1).every((s) => s === 200)).toBe(true);
+    // The run ends on a fresh delta link: the next one reads only changes again.
+    const next = await run(JOB);
+    expect(next.stats.read).toBe(0);
+  });
+
   it('refuses a filter on a Dataverse job at validation, saving nothing (T9)', async () => {
     const config = { ...dataverseAccountsConfig(P), filter: "name eq 'Contoso'" };
     const refused = createValidatedJob(pool, testSecretBox, { id: `${C}-filtered`, connectionId: C, config });
