@@ -4,9 +4,10 @@
  * on the org's External ID field, so creates are exactly-once), enabled and scheduled every 15 minutes, and one
  * run of each when it is created. Once the accounts are in, write-back is switched on for three attributes
  * (DEMO_WRITE_BACK), and the hub gets a few tasks, touchpoints and campaign touches of its own, as the hub's
- * application would create them, for the outbound jobs to send. The HubSpot sandbox's companies come in
- * through a `demo-hubspot` connection, one of them linked to a Salesforce account (W5 across CRMs). Existing
- * connections and jobs are kept as they are (a second start reuses them).
+ * application would create them, for the outbound jobs to send. The HubSpot sandbox's companies and the
+ * Dataverse sandbox's accounts come in through `demo-hubspot` and `demo-dynamics` connections, one of each
+ * linked to the same Salesforce account (W5 across the three CRMs). Existing connections and jobs are kept as
+ * they are (a second start reuses them).
  */
 import { addConnection, listConnections } from '../activities/hub/connections';
 import { listJobs, setJobEnabled } from '../activities/hub/jobs';
@@ -15,6 +16,7 @@ import type { Pool } from '../activities/hub/store';
 import { createValidatedJob } from '../activities/jobs/configure';
 import { configFromTemplate, type JobConfig } from '../activities/mapping/job-config';
 import { JOB_KIND_INFO, type JobKind } from '../kernel/job-kinds';
+import type { DynamicsSandboxHandle } from '../sandbox/dynamics';
 import type { HubSpotSandboxHandle } from '../sandbox/hubspot';
 import type { SalesforceSandboxHandle } from '../sandbox/salesforce';
 import type { JobRunResult } from '../kernel/runs';
@@ -27,6 +29,9 @@ export const DEMO_CONNECTION = 'demo';
 /** The local HubSpot sandbox's demo portal: its companies become hub accounts too. */
 export const DEMO_HUBSPOT_CONNECTION = 'demo-hubspot';
 export const DEMO_HUBSPOT_JOB = `${DEMO_HUBSPOT_CONNECTION}-accounts-inbound`;
+/** The local Dataverse sandbox's demo environment: its accounts become hub accounts too. */
+export const DEMO_DYNAMICS_CONNECTION = 'demo-dynamics';
+export const DEMO_DYNAMICS_JOB = `${DEMO_DYNAMICS_CONNECTION}-accounts-inbound`;
 export const DEMO_SCHEDULE = { every: '15m' } as const;
 
 const DEMO_KINDS: JobKind[] = ['accounts-inbound', 'tasks-inbound', 'touchpoints-inbound', 'tasks-outbound', 'touchpoints-outbound', 'campaign-touch-outbound'];
@@ -82,12 +87,12 @@ export const DEMO_WRITE_BACK = ['account_notes', 'products', 'success_manager'] 
 async function enableDemoWriteBack(deps: DemoDeps): Promise<void> {
   const { pool, hubsync, log } = deps;
   for (const key of DEMO_WRITE_BACK) await hubsync.setAttributeWriteBack(key, { on: true });
-  // The example names the account with a source in both CRMs, when the HubSpot demo linked one.
+  // The example names the account with the most sources (one in each CRM, when the demos linked them).
   const { rows } = await pool.query<{ crm_id: string; name: string }>(
     `SELECT l.crm_id, a.name FROM record_links l JOIN accounts a ON a.id = l.hub_id
       WHERE l.connection_id = $1 AND l.hub_type = 'account'
-      ORDER BY EXISTS (SELECT 1 FROM record_links h WHERE h.connection_id = $2 AND h.hub_type = 'account' AND h.hub_id = a.id) DESC, a.name LIMIT 1`,
-    [DEMO_CONNECTION, DEMO_HUBSPOT_CONNECTION],
+      ORDER BY (SELECT count(*) FROM record_links h WHERE h.hub_type = 'account' AND h.hub_id = a.id) DESC, a.name LIMIT 1`,
+    [DEMO_CONNECTION],
   );
   log(`Demo: write-back is on for ${DEMO_WRITE_BACK.join(', ')}.`);
   const example = rows[0];
@@ -102,38 +107,65 @@ export interface DemoDeps {
   hubsync: HubsyncClient;
   sandbox: SalesforceSandboxHandle;
   hubspot: HubSpotSandboxHandle;
+  dynamics: DynamicsSandboxHandle;
   log: (line: string) => void;
 }
 
-/** HubSpot's accounts template plus the demo portal's tier and products, the same hub attributes as Salesforce's. */
-function demoHubSpotConfig(): JobConfig {
-  const config = { ...configFromTemplate('accounts-inbound', 'hubspot'), schedule: DEMO_SCHEDULE };
+/** An accounts-inbound demo on another CRM's sandbox, the same hub attributes as Salesforce's. */
+interface CrmDemo {
+  name: string;
+  connectionId: string;
+  jobId: string;
+  /** The table or object its accounts are read from (the first one is linked by hand). */
+  object: string;
+  connection(deps: DemoDeps): Record<string, unknown>;
+  config(): JobConfig;
+}
+
+/** A CRM's accounts template plus its tier and products, mapped to the hub's Tier and Products. */
+function demoAccountsConfig(crm: 'hubspot' | 'dynamics', tier: string, products: string): JobConfig {
+  const config = { ...configFromTemplate('accounts-inbound', crm), schedule: DEMO_SCHEDULE };
   config.mapping = [
     ...config.mapping,
-    { crmField: 'tier', crmFieldType: 'enumeration', hubField: 'Tier', hubFieldType: 'single_select', key: false },
-    { crmField: 'products', crmFieldType: 'enumeration', hubField: 'Products', hubFieldType: 'multi_select', key: false },
+    { crmField: tier, crmFieldType: 'choice', hubField: 'Tier', hubFieldType: 'single_select', key: false },
+    { crmField: products, crmFieldType: 'multi-select choice', hubField: 'Products', hubFieldType: 'multi_select', key: false },
   ];
   return config;
 }
 
+const CRM_DEMOS: CrmDemo[] = [
+  {
+    name: 'HubSpot',
+    connectionId: DEMO_HUBSPOT_CONNECTION,
+    jobId: DEMO_HUBSPOT_JOB,
+    object: 'companies',
+    connection: (deps) => ({ kind: 'hubspot', baseUrl: deps.hubspot.url, accessToken: deps.hubspot.accessToken }),
+    config: () => demoAccountsConfig('hubspot', 'tier', 'products'),
+  },
+  {
+    name: 'Dataverse',
+    connectionId: DEMO_DYNAMICS_CONNECTION,
+    jobId: DEMO_DYNAMICS_JOB,
+    object: 'accounts',
+    connection: ({ dynamics: d }) => ({ kind: 'dynamics', baseUrl: d.url, tenantId: d.tenantId, clientId: d.clientId, clientSecret: d.clientSecret, tokenUrl: d.tokenUrl }),
+    config: () => demoAccountsConfig('dynamics', 'hubsync_tier', 'hubsync_products'),
+  },
+];
+
 /**
- * The HubSpot side of the demo (W5 across CRMs): the first HubSpot company is linked by hand to the first
- * Salesforce demo account (the one the write-back example names) before the companies are imported, so that
- * account has a source in each CRM and one write-back of `products` writes both.
+ * Another CRM's side of the demo (W5 across CRMs): its first account is linked by hand to the first Salesforce
+ * demo account (the one the write-back example names) before its accounts are imported, so that account has a
+ * source in each CRM and one write-back of `products` writes all of them.
  */
-async function setUpHubSpotDemo(deps: DemoDeps): Promise<void> {
+async function setUpCrmDemo(deps: DemoDeps, demo: CrmDemo, account: number | undefined): Promise<void> {
   const { pool, secretBox, hubsync, log } = deps;
-  const { rows } = await pool.query<{ id: number }>(
-    `SELECT a.id FROM record_links l JOIN accounts a ON a.id = l.hub_id WHERE l.connection_id = $1 AND l.hub_type = 'account' ORDER BY a.name LIMIT 1`,
-    [DEMO_CONNECTION],
-  );
-  const session = await openSession(pool, secretBox, DEMO_HUBSPOT_CONNECTION);
-  const company = (await session.readPage({ object: 'companies', paths: [] }, START_CURSOR, { pageSize: 1, includeDeleted: false })).records[0]?.id;
-  if (rows[0] && company) {
-    await hubsync.linkAccount({ account: rows[0].id, connectionId: DEMO_HUBSPOT_CONNECTION, crmId: company });
-    log(`Demo: linked HubSpot company ${company} to hub account ${rows[0].id} (\`hubsync account show ${rows[0].id}\`).`);
+  const session = await openSession(pool, secretBox, demo.connectionId);
+  const first = (await session.readPage({ object: demo.object, paths: [] }, START_CURSOR, { pageSize: 1, includeDeleted: false })).records[0]?.id;
+  if (account !== undefined && first) {
+    await hubsync.linkAccount({ account, connectionId: demo.connectionId, crmId: first });
+    log(`Demo: linked ${demo.name} ${demo.object} ${first} to hub account ${account} (\`hubsync account show ${account}\`).`);
   }
-  log(`Demo: ${DEMO_HUBSPOT_JOB} run done (${(await hubsync.runJob(DEMO_HUBSPOT_JOB, 'incremental')).stats.created} created).`);
+  log(`Demo: ${demo.jobId} run done (${(await hubsync.runJob(demo.jobId, 'incremental')).stats.created} created).`);
 }
 
 /**
@@ -149,17 +181,19 @@ export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; creat
     await addConnection(pool, secretBox, { id: DEMO_CONNECTION, kind: 'salesforce', baseUrl: sandbox.url, clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken });
     log(`Demo: added connection '${DEMO_CONNECTION}' to the Salesforce sandbox.`);
   }
-  if (!connections.some((c) => c.id === DEMO_HUBSPOT_CONNECTION)) {
-    await addConnection(pool, secretBox, { id: DEMO_HUBSPOT_CONNECTION, kind: 'hubspot', baseUrl: deps.hubspot.url, accessToken: deps.hubspot.accessToken });
-    log(`Demo: added connection '${DEMO_HUBSPOT_CONNECTION}' to the HubSpot sandbox.`);
-  }
   const existing = new Set((await listJobs(pool)).map((j) => j.id));
-  const hubspotJobCreated = !existing.has(DEMO_HUBSPOT_JOB);
-  if (hubspotJobCreated) {
-    await createValidatedJob(pool, secretBox, { id: DEMO_HUBSPOT_JOB, connectionId: DEMO_HUBSPOT_CONNECTION, config: demoHubSpotConfig() });
-    await setJobEnabled(pool, DEMO_HUBSPOT_JOB, true);
-    await hubsync.schedule(DEMO_HUBSPOT_JOB, DEMO_SCHEDULE);
-    log(`Demo: created job '${DEMO_HUBSPOT_JOB}' from the HubSpot accounts-inbound template, scheduled every ${DEMO_SCHEDULE.every}.`);
+  const crmDemosCreated: CrmDemo[] = [];
+  for (const demo of CRM_DEMOS) {
+    if (!connections.some((c) => c.id === demo.connectionId)) {
+      await addConnection(pool, secretBox, { id: demo.connectionId, ...demo.connection(deps) });
+      log(`Demo: added connection '${demo.connectionId}' to the ${demo.name} sandbox.`);
+    }
+    if (existing.has(demo.jobId)) continue;
+    await createValidatedJob(pool, secretBox, { id: demo.jobId, connectionId: demo.connectionId, config: demo.config() });
+    await setJobEnabled(pool, demo.jobId, true);
+    await hubsync.schedule(demo.jobId, DEMO_SCHEDULE);
+    crmDemosCreated.push(demo);
+    log(`Demo: created job '${demo.jobId}' from the ${demo.name} accounts-inbound template, scheduled every ${DEMO_SCHEDULE.every}.`);
   }
   const created: JobKind[] = [];
   for (const kind of DEMO_KINDS) {
@@ -180,12 +214,17 @@ export async function setUpDemo(deps: DemoDeps): Promise<{ jobs: string[]; creat
   };
   const firstRuns = (async () => {
     if (created.includes('accounts-inbound')) await run(['accounts-inbound']);
-    if (hubspotJobCreated) await setUpHubSpotDemo(deps);
+    // Chosen once: a linked import brings the other CRM's account name, which changes the order by name.
+    const { rows } = await pool.query<{ id: number }>(
+      `SELECT a.id FROM record_links l JOIN accounts a ON a.id = l.hub_id WHERE l.connection_id = $1 AND l.hub_type = 'account' ORDER BY a.name LIMIT 1`,
+      [DEMO_CONNECTION],
+    );
+    for (const demo of crmDemosCreated) await setUpCrmDemo(deps, demo, rows[0]?.id);
     if (created.includes('accounts-inbound')) await enableDemoWriteBack(deps);
     await run(created.filter((k) => k !== 'accounts-inbound' && JOB_KIND_INFO[k].direction === 'inbound'));
     const outbound = created.filter((k) => JOB_KIND_INFO[k].direction === 'outbound');
     if (outbound.length) await createDemoHubRecords(deps);
     await run(outbound);
   })();
-  return { jobs: [...DEMO_KINDS.map(demoJobId), DEMO_HUBSPOT_JOB], created: [...created.map(demoJobId), ...(hubspotJobCreated ? [DEMO_HUBSPOT_JOB] : [])], firstRuns };
+  return { jobs: [...DEMO_KINDS.map(demoJobId), ...CRM_DEMOS.map((d) => d.jobId)], created: [...created.map(demoJobId), ...crmDemosCreated.map((d) => d.jobId)], firstRuns };
 }

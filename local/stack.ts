@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ensureLocalSecretKey } from '../activities/hub/secrets';
 import { createPool, migrate, type Pool } from '../activities/hub/store';
+import { startDynamicsSandbox, type DynamicsSandboxHandle } from '../sandbox/dynamics';
 import { startHubSpotSandbox, type HubSpotSandboxHandle } from '../sandbox/hubspot';
 import { startSalesforceSandbox, type SalesforceSandboxHandle } from '../sandbox/salesforce';
 import { startEmbeddedPostgres, redactUrl, type PostgresEndpoint } from './postgres';
@@ -27,6 +28,7 @@ export interface LocalStack {
   /** The local Salesforce REST API sandbox (demo org, saved under <hubsyncHome>/sandbox-salesforce). */
   salesforceSandbox: SalesforceSandboxHandle;
   hubspotSandbox: HubSpotSandboxHandle;
+  dynamicsSandbox: DynamicsSandboxHandle;
   /** Resolves when the worker stops (shutdown requested, or a fatal error). */
   workerDone: Promise<void>;
   info: RuntimeInfo;
@@ -96,6 +98,14 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     });
     cleanups.push({ what: 'HubSpot sandbox', run: () => hubspotSandbox.close() });
 
+    log('Starting the Dataverse sandbox...');
+    const dynamicsSandbox = await startDynamicsSandbox({
+      port: env.HUBSYNC_DYNAMICS_SANDBOX_PORT,
+      seed: 'demo',
+      dataDir: path.join(env.hubsyncHome, 'sandbox-dynamics'),
+    });
+    cleanups.push({ what: 'Dataverse sandbox', run: () => dynamicsSandbox.close() });
+
     log('Starting the worker (bundling workflows)...');
     installRuntime(env.HUBSYNC_LOG_LEVEL, { detailFile: path.join(env.hubsyncHome, 'worker.log') });
     const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE });
@@ -113,11 +123,11 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
       startedAt: new Date().toISOString(),
       temporal: { address: temporal.address, namespace: temporal.namespace, origin: temporal.origin, ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}) },
       database: { url: database.url, origin: database.origin },
-      sandboxes: { salesforce: { url: salesforceSandbox.url }, hubspot: { url: hubspotSandbox.url } },
+      sandboxes: { salesforce: { url: salesforceSandbox.url }, hubspot: { url: hubspotSandbox.url }, dynamics: { url: dynamicsSandbox.url } },
     };
     writeRuntimeInfo(env.hubsyncHome, info);
     cleanups.push({ what: 'runtime file', run: async () => removeRuntimeInfo(env.hubsyncHome) });
-    return { temporal, database, pool, worker, salesforceSandbox, hubspotSandbox, workerDone, info, stop: stopAll };
+    return { temporal, database, pool, worker, salesforceSandbox, hubspotSandbox, dynamicsSandbox, workerDone, info, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -136,5 +146,7 @@ export function describeStack(stack: LocalStack): string[] {
     `              refresh token ${sf.refreshToken}`,
     `HubSpot:      ${stack.hubspotSandbox.url} (local sandbox, demo portal; admin API ${stack.hubspotSandbox.url}/__admin)`,
     `              private app token ${stack.hubspotSandbox.accessToken}`,
+    `Dataverse:    ${stack.dynamicsSandbox.url} (local sandbox, demo environment; admin API ${stack.dynamicsSandbox.url}/__admin)`,
+    `              tenant ${stack.dynamicsSandbox.tenantId}, client id ${stack.dynamicsSandbox.clientId}, client secret ${stack.dynamicsSandbox.clientSecret}`,
   ];
 }

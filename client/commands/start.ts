@@ -20,7 +20,7 @@ export async function startCommand(): Promise<void> {
       taskQueue: env.HUBSYNC_TASK_QUEUE,
       secretBox: () => secretBox,
     });
-    demo = await setUpDemo({ pool: stack.pool, secretBox, hubsync, sandbox: stack.salesforceSandbox, hubspot: stack.hubspotSandbox, log });
+    demo = await setUpDemo({ pool: stack.pool, secretBox, hubsync, sandbox: stack.salesforceSandbox, hubspot: stack.hubspotSandbox, dynamics: stack.dynamicsSandbox, log });
   } catch (err) {
     await hubsync?.close();
     await stack.stop();
@@ -29,7 +29,7 @@ export async function startCommand(): Promise<void> {
   log('');
   log('hubsync is up.');
   for (const line of describeStack(stack)) log(`  ${line}`);
-  log(`  Demo jobs:    ${demo.jobs.join(', ')} (connections 'demo' and 'demo-hubspot', every ${DEMO_SCHEDULE.every}; ${demo.created.length ? `first runs of ${demo.created.join(', ')} started` : 'set up by an earlier start'})`);
+  log(`  Demo jobs:    ${demo.jobs.join(', ')} (connections 'demo', 'demo-hubspot' and 'demo-dynamics', every ${DEMO_SCHEDULE.every}; ${demo.created.length ? `first runs of ${demo.created.join(', ')} started` : 'set up by an earlier start'})`);
   log('');
   log('Check it with `npx hubsync doctor`; see the jobs with `npx hubsync job list` and their runs in the Temporal UI.');
   log('Press Ctrl-C to stop.');

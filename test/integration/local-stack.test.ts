@@ -35,6 +35,7 @@ describe('hubsync start (local stack)', () => {
       HUBSYNC_PG_PORT: String(await freePort()),
       HUBSYNC_SFDC_SANDBOX_PORT: String(await freePort()),
       HUBSYNC_HUBSPOT_SANDBOX_PORT: String(await freePort()),
+      HUBSYNC_DYNAMICS_SANDBOX_PORT: String(await freePort()),
       TEMPORAL_ADDRESS: '',
       DATABASE_URL: '',
     };
@@ -50,7 +51,7 @@ describe('hubsync start (local stack)', () => {
       const doctor = await runCli(['doctor', '--json'], env);
       const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean }> };
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-      expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['temporal ui', 'end to end', 'sandbox salesforce', 'sandbox hubspot']));
+      expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['temporal ui', 'end to end', 'sandbox salesforce', 'sandbox hubspot', 'sandbox dynamics']));
 
       // The demo: a connection to the sandbox and all six jobs, enabled, scheduled, run once.
       await first.waitFor(/Demo: demo-tasks-inbound run \d+ done \(\d+ created/, 120000);
@@ -66,12 +67,14 @@ describe('hubsync start (local stack)', () => {
       expect(writeback.stderr).toBe('');
       expect(writeback.code).toBe(0);
       expect(writeback.stdout).toMatch(/account_notes\s+demo\s+Account\/\S+\s+Description\s+written/);
-      // The demo links a HubSpot company to this account: products is written to both CRMs (W5 across CRMs).
+      // The demo links a HubSpot company and a Dataverse account to this account: products is written to all
+      // three CRMs (W5 across CRMs).
       expect(writeback.stdout).toMatch(/products\s+demo-hubspot\s+companies\/\S+\s+products\s+written/);
-      expect(writeback.stdout).toMatch(/3 of 3 source\(s\) written or unchanged/);
+      expect(writeback.stdout).toMatch(/products\s+demo-dynamics\s+accounts\/\S+\s+hubsync_products\s+written/);
+      expect(writeback.stdout).toMatch(/4 of 4 source\(s\) written or unchanged/);
       const jobs = JSON.parse((await runCli(['job', 'list', '--json'], env)).stdout) as Array<{ id: string; enabled: boolean }>;
       expect(jobs.map((j) => [j.id, j.enabled]).sort()).toEqual(
-        [['demo-accounts-inbound', true], ['demo-campaign-touch-outbound', true], ['demo-hubspot-accounts-inbound', true], ['demo-tasks-inbound', true], ['demo-tasks-outbound', true], ['demo-touchpoints-inbound', true], ['demo-touchpoints-outbound', true]],
+        [['demo-accounts-inbound', true], ['demo-campaign-touch-outbound', true], ['demo-dynamics-accounts-inbound', true], ['demo-hubspot-accounts-inbound', true], ['demo-tasks-inbound', true], ['demo-tasks-outbound', true], ['demo-touchpoints-inbound', true], ['demo-touchpoints-outbound', true]],
       );
       const runs = JSON.parse((await runCli(['job', 'runs', 'demo-tasks-inbound', '--json'], env)).stdout) as Array<{ workflowId: string; status: string; stats: { created: number } }>;
       // The demo's own first run (the 15-minute schedule, aligned to the clock, may have started another).
