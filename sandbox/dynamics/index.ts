@@ -12,6 +12,7 @@
 import { once } from 'node:events';
 import { SandboxClock } from '../salesforce/clock';
 import { closeServer } from '../close-server';
+import { startDataSaver } from '../data-saver';
 import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, EntraTokens, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_TENANT_ID } from './auth';
 import { FaultInjector } from './faults';
 import { DEFAULT_LIMITS, ServiceProtection, type ServiceProtectionLimits } from './limits';
@@ -98,20 +99,15 @@ export async function startDynamicsSandbox(opts: StartDynamicsSandboxOptions = {
   let url = '';
   const api: ApiContext = { org, base: () => `${url}/api/data/v9.2/`, changeRetentionDays: () => retention.days };
 
-  let saving: Promise<void> = Promise.resolve();
-  const persist = (force: boolean) => {
-    saving = saving
-      .then(async () => {
-        const count = org.changeCount;
-        if (!dataDir || (!force && count === savedCount)) return;
-        await saveOrg(dataDir, org, { retentionDays: retention.days, accessTokens: services.tokens.snapshot() });
-        savedCount = count;
-      })
-      .catch((err: unknown) => {
-        process.stderr.write(`dynamics sandbox: saving ${String(dataDir)} failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      });
-    return saving;
-  };
+  const saver = startDataSaver({
+    dataDir,
+    what: 'dynamics sandbox',
+    intervalMs: opts.persistIntervalMs ?? 30_000,
+    version: () => org.changeCount,
+    savedVersion: savedCount,
+    save: (dir) => saveOrg(dir, org, { retentionDays: retention.days, accessTokens: services.tokens.snapshot() }),
+  });
+  const persist = saver.persist;
 
   const { server } = createDynamicsServer(api, services, {
     url: () => url,
@@ -129,9 +125,6 @@ export async function startDynamicsSandbox(opts: StartDynamicsSandboxOptions = {
   if (!address || typeof address !== 'object') throw new Error('the Dynamics sandbox server has no address');
   url = `http://${host}:${address.port}`;
 
-  const timer = dataDir ? setInterval(() => void persist(false), opts.persistIntervalMs ?? 30_000) : undefined;
-  timer?.unref();
-
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -144,9 +137,8 @@ export async function startDynamicsSandbox(opts: StartDynamicsSandboxOptions = {
     persist: () => persist(true),
     close: () => {
       closing ??= (async () => {
-        if (timer) clearInterval(timer);
         await closeServer(server, 500);
-        await persist(false);
+        await saver.close();
       })();
       return closing;
     },

@@ -18,6 +18,7 @@ import { createHubSpotServer } from './server';
 import { Portal, SANDBOX_ACCESS_TOKEN, SANDBOX_PORTAL_ID } from './portal';
 import { seedDemo } from './seed';
 import { closeServer } from '../close-server';
+import { startDataSaver } from '../data-saver';
 
 export { SANDBOX_ACCESS_TOKEN, SANDBOX_PORTAL_ID } from './portal';
 export { SANDBOX_OAUTH_CLIENT_ID, SANDBOX_OAUTH_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN } from './oauth';
@@ -94,22 +95,14 @@ export async function startHubSpotSandbox(opts: StartHubSpotSandboxOptions = {})
   if (!address || typeof address !== 'object') throw new Error('the HubSpot sandbox server has no address');
   url = `http://${host}:${address.port}`;
 
-  let saving: Promise<void> = Promise.resolve();
-  const persist = (force: boolean) => {
-    saving = saving
-      .then(async () => {
-        const version = portal.changes.version;
-        if (!dataDir || (!force && version === savedVersion)) return;
-        await savePortal(dataDir, portal, services.tokens.snapshot());
-        savedVersion = version;
-      })
-      .catch((err: unknown) => {
-        process.stderr.write(`hubspot sandbox: saving ${String(dataDir)} failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      });
-    return saving;
-  };
-  const timer = dataDir ? setInterval(() => void persist(false), opts.persistIntervalMs ?? 30_000) : undefined;
-  timer?.unref();
+  const saver = startDataSaver({
+    dataDir,
+    what: 'hubspot sandbox',
+    intervalMs: opts.persistIntervalMs ?? 30_000,
+    version: () => portal.changes.version,
+    savedVersion,
+    save: (dir) => savePortal(dir, portal, services.tokens.snapshot()),
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -117,12 +110,11 @@ export async function startHubSpotSandbox(opts: StartHubSpotSandboxOptions = {})
     accessToken: SANDBOX_ACCESS_TOKEN,
     portalId: SANDBOX_PORTAL_ID,
     oauth: { clientId: SANDBOX_OAUTH_CLIENT_ID, clientSecret: SANDBOX_OAUTH_CLIENT_SECRET, refreshToken: SANDBOX_REFRESH_TOKEN },
-    persist: () => persist(true),
+    persist: () => saver.persist(true),
     close: () => {
       closing ??= (async () => {
-        if (timer) clearInterval(timer);
         await closeServer(server, 500);
-        await persist(false);
+        await saver.close();
       })();
       return closing;
     },

@@ -2,21 +2,16 @@
  * Saving the portal to a data directory and loading it back. `state.json` holds the small things (ID
  * sequences, owners, custom property definitions, issued OAuth access tokens) and names a
  * `records-<generation>.ndjson` file with one line per record (companies, contacts, archived ones too) and per
- * association. Lines are streamed out and in, so a large portal never becomes one giant string; the state
- * file is written last, by rename, so a crash mid-save leaves the previous generation whole.
+ * association (sandbox/data-dir.ts: streamed, and a crash mid-save leaves the previous generation whole).
  */
-import { once } from 'node:events';
-import fs from 'node:fs';
-import path from 'node:path';
-import readline from 'node:readline';
+import { hasSavedState, readGeneration, readSavedState, saveGeneration } from '../data-dir';
 import type { Link } from './associations';
 import type { CrmRecord, Owner, Portal } from './portal';
 import type { PropertyDef } from './schema';
 import { OBJECT_TYPES, type ObjectTypeName } from './types';
 
 const FORMAT = 1;
-const STATE_FILE = 'state.json';
-const CHUNK_BYTES = 1 << 20;
+const WHAT = 'HubSpot sandbox';
 
 export interface PortalState {
   format: number;
@@ -42,76 +37,37 @@ function* lines(portal: Portal): Iterable<Line> {
   for (const link of portal.associations.all()) yield { l: { ...link } };
 }
 
-/** Writes the lines to `file` through a temporary file and a rename; returns how many there were. */
-async function writeNdjson(file: string, items: Iterable<unknown>): Promise<number> {
-  const tmp = `${file}.tmp`;
-  const out = fs.createWriteStream(tmp, { encoding: 'utf8' });
-  let count = 0;
-  let chunk = '';
-  for (const item of items) {
-    chunk += `${JSON.stringify(item)}\n`;
-    count++;
-    if (chunk.length > CHUNK_BYTES) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
-  fs.renameSync(tmp, file);
-  return count;
-}
-
-function writeFileAtomically(file: string, text: string): void {
-  fs.writeFileSync(`${file}.tmp`, text);
-  fs.renameSync(`${file}.tmp`, file);
-}
-
-function readState(dir: string): PortalState | undefined {
-  const file = path.join(dir, STATE_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  const state = JSON.parse(fs.readFileSync(file, 'utf8')) as PortalState;
-  if (state.format !== FORMAT) throw new Error(`${file}: unsupported HubSpot sandbox state format ${String(state.format)}`);
-  return state;
-}
-
-export function hasSavedPortal(dir: string): boolean {
-  return fs.existsSync(path.join(dir, STATE_FILE));
-}
+export const hasSavedPortal = hasSavedState;
 
 export async function savePortal(dir: string, portal: Portal, accessTokens: [string, number][]): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
-  const previous = readState(dir);
-  // A new generation's name never equals the current one's, which stays whole until the state names the new one.
-  const stamp = Date.now();
-  const recordsFile = `records-${previous?.recordsFile === `records-${stamp}.ndjson` ? stamp + 1 : stamp}.ndjson`;
-  const count = await writeNdjson(path.join(dir, recordsFile), lines(portal));
   const byType = <T>(f: (type: ObjectTypeName) => T) => Object.fromEntries(TYPES.map((t) => [t, f(t)])) as Record<ObjectTypeName, T>;
-  const state: PortalState = {
+  await saveGeneration<PortalState>(dir, {
     format: FORMAT,
-    savedAt: new Date().toISOString(),
-    recordsFile,
-    lines: count,
-    sequences: byType((t) => portal.stores[t].nextId),
-    owners: portal.owners,
-    customProperties: byType((t) => [...portal.stores[t].properties.values()].filter((p) => !p.hubspotDefined)),
-    accessTokens,
-  };
-  writeFileAtomically(path.join(dir, STATE_FILE), JSON.stringify(state, null, 2));
-  if (previous && previous.recordsFile !== recordsFile) fs.rmSync(path.join(dir, previous.recordsFile), { force: true });
+    what: WHAT,
+    prefix: 'records',
+    fileOf: (state) => state.recordsFile,
+    lines: lines(portal),
+    state: (recordsFile, count) => ({
+      format: FORMAT,
+      savedAt: new Date().toISOString(),
+      recordsFile,
+      lines: count,
+      sequences: byType((t) => portal.stores[t].nextId),
+      owners: portal.owners,
+      customProperties: byType((t) => [...portal.stores[t].properties.values()].filter((p) => !p.hubspotDefined)),
+      accessTokens,
+    }),
+  });
 }
 
 /** Loads a saved portal into `portal` (emptied first); undefined when nothing was saved in `dir`. */
 export async function loadPortal(dir: string, portal: Portal): Promise<PortalState | undefined> {
-  const state = readState(dir);
+  const state = readSavedState<PortalState>(dir, FORMAT, WHAT);
   if (!state) return undefined;
   portal.reset();
   portal.owners = state.owners;
   for (const type of TYPES) for (const def of state.customProperties[type] ?? []) portal.stores[type].properties.set(def.name, def);
-  const input = fs.createReadStream(path.join(dir, state.recordsFile), { encoding: 'utf8' });
-  for await (const text of readline.createInterface({ input, crlfDelay: Infinity })) {
-    if (text === '') continue;
-    const line = JSON.parse(text) as Line;
+  for await (const line of readGeneration<Line>(dir, state.recordsFile)) {
     if ('l' in line) {
       portal.associations.load(line.l);
       continue;
