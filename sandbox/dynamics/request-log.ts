@@ -3,6 +3,8 @@
  * behaviour shows in (Prefer, If-Match, If-None-Match), so tests can count calls and check what was asked.
  * Bounded: the oldest entries go first.
  */
+import { globPattern } from '../fault-list';
+
 export interface LoggedRequest {
   method: string;
   path: string;
@@ -27,7 +29,7 @@ export class RequestLog {
   }
 
   list(filter: { method?: string | undefined; path?: string | undefined; since?: string | undefined } = {}): LoggedRequest[] {
-    const pattern = filter.path ? new RegExp(`^${filter.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) : undefined;
+    const pattern = filter.path ? globPattern(filter.path) : undefined;
     const since = filter.since ? Date.parse(filter.since) : undefined;
     return this.entries.filter((e) => (!filter.method || e.method === filter.method.toUpperCase()) && (!pattern || pattern.test(e.path)) && (since === undefined || Date.parse(e.timestamp) >= since));
   }

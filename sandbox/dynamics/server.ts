@@ -76,7 +76,7 @@ export function createDynamicsServer(api: ApiContext, services: SandboxServices,
     let extraHeaders: Record<string, string> = {};
     try {
       if (raw === 'too-large') throw new DataverseError(413, '0x80060888', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
-      const fault = faults.take(method, url.pathname);
+      const fault = faults.respond(method, url.pathname);
       // Latency counts as execution time: on Web API calls it is spent after admission (in flight).
       const isApi = url.pathname.startsWith(API_PREFIX) || url.pathname === API_PREFIX.slice(0, -1);
       if (fault?.latencyMs && (fault.response || !isApi)) await sleep(fault.latencyMs);

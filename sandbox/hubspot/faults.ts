@@ -11,24 +11,16 @@
 import { randomUUID } from 'node:crypto';
 import type { HsResponse } from './http';
 import { rateLimitBody } from './limits';
+import { FaultList, type FaultMatch, type Listed } from '../fault-list';
 
-export interface FaultSpec {
-  /** Any method when absent. */
-  method?: string | undefined;
-  /** Glob on the path without the query string: `*` matches anything, slashes included (`/crm/v3/objects/*`). */
-  path?: string | undefined;
+export interface FaultSpec extends FaultMatch {
   status: number;
   /** JSON (or, as a string, sent as it is: e.g. a gateway's HTML with a `Content-Type` header); HubSpot's error JSON for the status when absent. */
   body?: unknown;
   headers?: Record<string, string> | undefined;
-  /** How many matching requests it answers; then it is removed. */
-  count: number;
 }
 
-export interface Fault extends FaultSpec {
-  id: string;
-  hits: number;
-}
+export type Fault = Listed<FaultSpec>;
 
 /** Categories of HubSpot's error JSON by status [contract §2.4 and §6; 403 MISSING_SCOPES and 5xx INTERNAL_ERROR: infer]. */
 const CATEGORIES: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'INVALID_AUTHENTICATION', 403: 'MISSING_SCOPES', 404: 'OBJECT_NOT_FOUND', 409: 'CONFLICT' };
@@ -39,44 +31,12 @@ export function defaultFaultBody(status: number): Record<string, unknown> {
   return { status: 'error', message: `Injected HTTP ${status}`, correlationId: randomUUID(), category: CATEGORIES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR') };
 }
 
-function globPattern(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-}
-
-export class FaultInjector {
-  private faults: Fault[] = [];
-  private readonly patterns = new Map<string, RegExp>();
-  private nextId = 1;
-
-  add(spec: FaultSpec): Fault {
-    const fault: Fault = { ...spec, method: spec.method?.toUpperCase(), id: `fault-${this.nextId++}`, hits: 0 };
-    if (spec.path) this.patterns.set(fault.id, globPattern(spec.path));
-    this.faults.push(fault);
-    return { ...fault };
-  }
-
-  list(): Fault[] {
-    return this.faults.map((f) => ({ ...f }));
-  }
-
-  remove(id: string): boolean {
-    const before = this.faults.length;
-    this.faults = this.faults.filter((f) => f.id !== id);
-    this.patterns.delete(id);
-    return this.faults.length < before;
-  }
-
-  clear(): void {
-    this.faults = [];
-    this.patterns.clear();
-  }
-
+/** The faults, and what the one a request meets answers instead of the sandbox. */
+export class FaultInjector extends FaultList<FaultSpec> {
   /** The response of the first fault matching this request, which is used up by one. */
-  take(method: string, path: string): HsResponse | undefined {
-    const fault = this.faults.find((f) => (!f.method || f.method === method) && (this.patterns.get(f.id)?.test(path) ?? true));
+  respond(method: string, path: string): HsResponse | undefined {
+    const fault = this.take(method, path);
     if (!fault) return undefined;
-    fault.hits++;
-    if (--fault.count <= 0) this.remove(fault.id);
     const body = fault.body === undefined ? defaultFaultBody(fault.status) : fault.body;
     return { status: fault.status, ...(typeof body === 'string' ? { raw: body } : { body }), ...(fault.headers ? { headers: fault.headers } : {}) };
   }

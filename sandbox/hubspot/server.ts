@@ -97,7 +97,7 @@ export function createHubSpotServer(portal: Portal, services: SandboxServices, a
     let counted = false;
     try {
       if (body === 'too-large') throw new HubSpotError(413, 'VALIDATION_ERROR', `The request body exceeds ${MAX_BODY_BYTES} bytes`);
-      const fault = faults.take(method, url.pathname);
+      const fault = faults.respond(method, url.pathname);
       if (fault) response = fault;
       else if (url.pathname.startsWith('/oauth/')) response = await route(oauthRoutes, request);
       else {
