@@ -84,6 +84,13 @@ export function parseExpand(table: TableDef, text: string | null): ExpandSpec[] 
         select = parseSelect(target, option.slice(eq + 1));
       }
     }
+    // An owner lookup's navigation property is typed `principal` (a user or a team) in the Web API's model
+    // (Web API EntityType reference, "principal"), whose only property is its key: the owning user's columns
+    // are read through `owninguser`.
+    if (found.column.type === 'Owner') {
+      const other = select?.find((c) => c.name !== target.primaryId);
+      if (other) throw unknownProperty(other.name, 'principal');
+    }
     return { nav, column: found.column, target, select };
   });
 }

@@ -53,9 +53,14 @@ describe('Dynamics sandbox: queries', () => {
     expect(future.value).toEqual([]);
   });
 
-  it('retrieves one row by ID and by the accountnumber alternate key, with $expand of the owner', async () => {
-    const viaKey = await api().retrieve<Account>({ collection: 'accounts', key: "accountnumber='A-1003'", select: ['name', 'accountnumber'], expand: [{ property: 'ownerid', select: ['internalemailaddress'] }] });
-    expect(viaKey).toMatchObject({ accountnumber: 'A-1003', accountid: expect.stringMatching(GUID), ownerid: { internalemailaddress: expect.stringMatching(/@hubsync\.sandbox$/), systemuserid: expect.stringMatching(GUID) } });
+  it('retrieves one row by ID and by the accountnumber alternate key, with $expand of the owning user', async () => {
+    const viaKey = await api().retrieve<Account & { owninguser: unknown }>({ collection: 'accounts', key: "accountnumber='A-1003'", select: ['name', 'accountnumber'], expand: [{ property: 'owninguser', select: ['internalemailaddress'] }] });
+    expect(viaKey).toMatchObject({ accountnumber: 'A-1003', accountid: expect.stringMatching(GUID), owninguser: { internalemailaddress: expect.stringMatching(/@hubsync\.sandbox$/), systemuserid: expect.stringMatching(GUID) } });
+    // `ownerid` is typed principal (a user or a team), whose only property is its key.
+    expect(await failure(api().retrieve({ collection: 'accounts', key: viaKey.accountid, select: ['name'], expand: [{ property: 'ownerid', select: ['internalemailaddress'] }] }))).toMatchObject({
+      status: 400,
+      message: "Could not find a property named 'internalemailaddress' on type 'Microsoft.Dynamics.CRM.principal'.",
+    });
     const byId = await api().retrieve<Account>({ collection: 'accounts', key: viaKey.accountid, select: ['accountnumber'] });
     expect(byId.accountnumber).toBe('A-1003');
     expect(await failure(api().retrieve({ collection: 'accounts', key: "accountnumber='NOPE'" }))).toMatchObject({ status: 404 });
