@@ -230,8 +230,9 @@ describe('write-back to Dataverse and across the three CRMs', () => {
     }
   });
 
-  it('gets a new token when Dataverse refuses the cached one in the middle of a write-back, and writes once', async () => {
-    await dv.admin('DELETE', '/__admin/tokens');
+  it('gets a new token when the cached one has expired for Dataverse in the middle of a write-back, and writes once', async () => {
+    // An hour and more passes on Dataverse's clock: the token the worker's session holds (3,599 s) is expired there.
+    await dv.admin('POST', '/__admin/clock', { advanceSeconds: 3700 });
     await dv.admin('DELETE', '/__admin/requests');
     const outcome = await hubsync.writeBack(request({ wdv_employees: 330 }));
     expect(bySource(outcome, DV)).toMatchObject({ status: 'written', valueAfter: 330 });
