@@ -8,12 +8,14 @@ import { BenchChild } from './processes';
 export interface SandboxReady {
   type: 'ready';
   url: string;
-  /** Salesforce: the connected app and the refresh token; HubSpot: its public app's. */
+  /** Salesforce: the connected app and the refresh token; HubSpot: its public app's; Dataverse: the app registration's (no refresh token). */
   clientId: string;
   clientSecret: string;
   refreshToken: string;
   /** HubSpot only: the private app's access token (what the benchmarks' HubSpot connections use). */
   accessToken?: string;
+  /** Dataverse only: the Entra tenant and token endpoint of the client-credentials app (clientId, clientSecret above). */
+  dataverse?: { tenantId: string; tokenUrl: string; scope: string };
 }
 
 /**

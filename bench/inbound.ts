@@ -1,10 +1,12 @@
 /**
  * Benchmark of inbound runs at volume: `npm run bench:inbound` (= `npx tsx bench/inbound.ts [--sizes 10000,100000]
- * [--quick] [--calls-per-execution K] [--hubspot-companies N] [--hubspot-only]`).
+ * [--quick] [--calls-per-execution K] [--hubspot-companies N] [--hubspot-only] [--dynamics-accounts N] [--dynamics-only]`).
  *
  * After the Salesforce sizes below, the HubSpot section (bench/inbound-hubspot.ts): accounts-inbound over N
  * HubSpot companies (default 20,000), the workflow against the same plain loop, in a HubSpot sandbox process of
- * its own; `--hubspot-companies 0` leaves it out, `--hubspot-only` runs it alone.
+ * its own; `--hubspot-companies 0` leaves it out, `--hubspot-only` runs it alone. Then the Dataverse section
+ * (bench/inbound-dynamics.ts), the same over N Dataverse accounts (default 20,000) in a Dataverse sandbox process;
+ * `--dynamics-accounts 0` leaves it out, `--dynamics-only` runs it alone. Both are bench/inbound-crm.ts's.
  *
  * For each size N it seeds N Tasks and their Accounts (N/100, at least 20) in a Salesforce sandbox and runs the
  * tasks-inbound job two ways, in the same run and in alternating order from one size to the next:
@@ -61,6 +63,7 @@ import { type RunStats } from '../kernel/stats';
 import { CALLS_PER_EXECUTION, PAGES_PER_ACTIVITY as PAGES_PER_CALL } from '../workflows/job-run';
 import { BaselineProcess, type BaselineDone, type BaselineLoaded } from './inbound-ipc';
 import { DEFAULT_HUBSPOT_COMPANIES, measureHubSpot, QUICK_HUBSPOT_COMPANIES, reportHubSpot } from './inbound-hubspot';
+import { DEFAULT_DYNAMICS_ACCOUNTS, measureDynamics, QUICK_DYNAMICS_ACCOUNTS, reportDynamics } from './inbound-dynamics';
 import {
   activityBreakdown,
   benchSizes,
@@ -557,14 +560,21 @@ runBench(log, { name: 'inbound', sandboxes: 1 }, async (stack, cleanup) => {
     command: 'npx tsx bench/inbound.ts',
     records: 'tasks to seed and sync',
     quick: 2_000,
-    flags: { '--hubspot-only': 'only the HubSpot section (no Salesforce sizes)' },
-    numbers: { '--hubspot-companies': `companies for the HubSpot section (default ${int(DEFAULT_HUBSPOT_COMPANIES)}, with --quick ${int(QUICK_HUBSPOT_COMPANIES)}; 0 leaves it out)` },
+    flags: { '--hubspot-only': 'only the HubSpot section (no Salesforce sizes, no Dataverse section)', '--dynamics-only': 'only the Dataverse section (no Salesforce sizes, no HubSpot section)' },
+    numbers: {
+      '--hubspot-companies': `companies for the HubSpot section (default ${int(DEFAULT_HUBSPOT_COMPANIES)}, with --quick ${int(QUICK_HUBSPOT_COMPANIES)}; 0 leaves it out)`,
+      '--dynamics-accounts': `accounts for the Dataverse section (default ${int(DEFAULT_DYNAMICS_ACCOUNTS)}, with --quick ${int(QUICK_DYNAMICS_ACCOUNTS)}; 0 leaves it out)`,
+    },
   });
-  const hubspotCompanies = opts.numbers.get('--hubspot-companies') ?? (argv.includes('--quick') ? QUICK_HUBSPOT_COMPANIES : DEFAULT_HUBSPOT_COMPANIES);
+  const quick = argv.includes('--quick');
+  const hubspotOnly = opts.flags.has('--hubspot-only');
+  const dynamicsOnly = opts.flags.has('--dynamics-only');
+  const hubspotCompanies = dynamicsOnly ? 0 : (opts.numbers.get('--hubspot-companies') ?? (quick ? QUICK_HUBSPOT_COMPANIES : DEFAULT_HUBSPOT_COMPANIES));
+  const dynamicsAccounts = hubspotOnly ? 0 : (opts.numbers.get('--dynamics-accounts') ?? (quick ? QUICK_DYNAMICS_ACCOUNTS : DEFAULT_DYNAMICS_ACCOUNTS));
   const [sandbox] = stack.sandboxes;
   if (!sandbox) throw new Error('unreachable');
   const ctx: Ctx = { ...stack, opts, cleanup, sandbox };
-  if (!opts.flags.has('--hubspot-only')) {
+  if (!hubspotOnly && !dynamicsOnly) {
     await benchSizes(
       opts.sizes,
       `Inbound run benchmark: tasks-inbound, workflow vs baseline (Node ${process.version}, ${os.cpus().length} CPUs; page size ${int(PAGE_SIZE)}, ` +
@@ -572,11 +582,16 @@ runBench(log, { name: 'inbound', sandboxes: 1 }, async (stack, cleanup) => {
       { measure: (n, i) => benchSize(ctx, n, i), report: reportSize, targets: reportTargets, failure: 'a run did not create exactly N tasks (see "created = N" above)' },
     );
   }
-  if (hubspotCompanies > 0) {
-    const report = reportHubSpot(await measureHubSpot(stack, cleanup, hubspotCompanies, log));
+  const sections = [
+    { n: hubspotCompanies, run: async () => reportHubSpot(await measureHubSpot(stack, cleanup, hubspotCompanies, log)), label: 'HubSpot' },
+    { n: dynamicsAccounts, run: async () => reportDynamics(await measureDynamics(stack, cleanup, dynamicsAccounts, log)), label: 'Dataverse' },
+  ];
+  for (const section of sections) {
+    if (section.n <= 0) continue;
+    const report = await section.run();
     process.stdout.write(`\n${report.text}\n`);
     if (!report.ok) {
-      process.stdout.write('ERROR: a HubSpot run did not create exactly N hub accounts (see "created = N" above)\n');
+      process.stdout.write(`ERROR: a ${section.label} run did not create exactly N hub accounts (see "created = N" above)\n`);
       process.exitCode = 1;
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The process plumbing the benchmarks share (bench/inbound.ts, bench/outbound.ts, bench/writeback.ts): a
  * cleanup list run in reverse order (at the end, on failure, on Ctrl-C), child processes tracked and killed if
- * the benchmark dies, a Salesforce or HubSpot sandbox in a child process of its own (bench/inbound-sandbox.ts), a
+ * the benchmark dies, a Salesforce, HubSpot or Dataverse sandbox in a child process of its own (bench/inbound-sandbox.ts), a
  * baseline child answering commands over IPC (bench/baseline-child.ts is its side), and a real
  * `hubsync worker` process. With BENCH_CPU_PROF_DIR set, the worker and every forked child write a V8 CPU
  * profile there when they exit (`node --cpu-prof`, which NODE_OPTIONS does not take).
@@ -140,29 +140,34 @@ export class BenchChild<Command extends { cmd: string }, Message extends { type:
 export interface Sandbox {
   pid: number;
   url: string;
-  /** Salesforce: the connected app and refresh token (what a Salesforce connection takes); HubSpot: its public app's. */
+  /** Salesforce: the connected app and refresh token (what a Salesforce connection takes); HubSpot: its public app's; Dataverse: the app registration's client ID and secret. */
   credentials: Omit<SandboxReady, 'type' | 'url' | 'accessToken'>;
   /** HubSpot only: the private app's access token. */
   accessToken?: string;
+  /** Dataverse only: the tenant, token endpoint and scope of its client-credentials app (`credentials` has the client ID and secret). */
+  dataverse?: { tenantId: string; tokenUrl: string; scope: string };
   /** Stops the sandbox process now (otherwise the cleanup list does). */
   stop(): Promise<void>;
   admin<T>(method: string, urlPath: string, body?: unknown): Promise<T>;
 }
 
 /** What a sandbox process runs (BENCH_SANDBOX_KIND of bench/inbound-sandbox.ts). */
-export type SandboxKind = 'salesforce' | 'hubspot';
+export type SandboxKind = 'salesforce' | 'hubspot' | 'dynamics';
 
-/** A sandbox on its own event loop (bench/inbound-sandbox.ts), empty or seeded with the demo org: Salesforce's unless `kind` says HubSpot. */
+const SANDBOX_NAMES: Record<SandboxKind, string> = { salesforce: 'the Salesforce sandbox', hubspot: 'the HubSpot sandbox', dynamics: 'the Dataverse sandbox' };
+
+/** A sandbox on its own event loop (bench/inbound-sandbox.ts), empty or seeded with the demo org: Salesforce's unless `kind` says HubSpot or Dataverse. */
 export async function startSandboxProcess(cleanup: Cleanup, seed: 'none' | 'demo', kind: SandboxKind = 'salesforce'): Promise<Sandbox> {
   const child = forkTs('inbound-sandbox.ts', { BENCH_SANDBOX_SEED: seed, BENCH_SANDBOX_KIND: kind });
-  const what = kind === 'hubspot' ? 'the HubSpot sandbox' : 'the Salesforce sandbox';
+  const what = SANDBOX_NAMES[kind];
   const stop = cleanup.defer(what, () => stopChild(child, { ask: askToExit, graceMs: 10000 }));
-  const { url, clientId, clientSecret, refreshToken, accessToken } = await nextMessage<SandboxReady>(child, `${what} process`);
+  const { url, clientId, clientSecret, refreshToken, accessToken, dataverse } = await nextMessage<SandboxReady>(child, `${what} process`);
   return {
     pid: child.pid ?? 0,
     url,
     credentials: { clientId, clientSecret, refreshToken },
     ...(accessToken ? { accessToken } : {}),
+    ...(dataverse ? { dataverse } : {}),
     stop,
     admin: async <T>(method: string, urlPath: string, body?: unknown): Promise<T> => {
       const res = await fetch(new URL(urlPath, url), { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

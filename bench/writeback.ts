@@ -2,17 +2,19 @@
  * Benchmark of write-back latency: `npm run bench:writeback` (= `npx tsx bench/writeback.ts [--quick]`).
  *
  * One stack for the whole run: a throwaway PostgreSQL, the Temporal dev server, the Salesforce sandbox seeded
- * with the demo org and the HubSpot sandbox seeded with the demo portal, each in a child process
- * (bench/inbound-sandbox.ts, BENCH_SANDBOX_SEED=demo), a real `hubsync worker` process, and this process as the
- * caller (HubsyncClient.connect, as service code uses it). Setup, not measured: the connections, an
- * accounts-inbound job for each from its template and one run of each (on HubSpot with `health_score`, a custom
- * number property, mapped to the same Health Score attribute: bench/writeback-hubspot.ts), write-back on for
- * health_score (Health_Score__c, health_score) and success_manager (Owner.Email, re-point, micro-sync of
- * Owner.Name and Owner.Phone), one write-back on each account (each starts its account's workflow) and a few
- * more, and a few floor iterations. Then, each timed as the caller sees `HubsyncClient.writeBack`:
+ * with the demo org, the HubSpot sandbox seeded with the demo portal and the Dataverse sandbox seeded with its
+ * demo org, each in a child process (bench/inbound-sandbox.ts, BENCH_SANDBOX_SEED=demo), a real `hubsync worker`
+ * process, and this process as the caller (HubsyncClient.connect, as service code uses it). Setup, not
+ * measured: the connections, an accounts-inbound job for each from its template and one run of each (on HubSpot
+ * with `health_score`, a custom number property, and on Dataverse with `numberofemployees`, a number column,
+ * mapped to the same Health Score attribute: bench/writeback-hubspot.ts, bench/writeback-dynamics.ts), write-back
+ * on for health_score (Health_Score__c, health_score, numberofemployees) and success_manager (Owner.Email,
+ * re-point, micro-sync of Owner.Name and Owner.Phone), one write-back on each account (each starts its account's
+ * workflow) and a few more, and a few floor iterations. Then, each timed as the caller sees `HubsyncClient.writeBack`:
  *
  * a. sequential single-attribute write-backs (health_score, a new value each time), round robin over 5 accounts;
  * h. the same on 5 HubSpot companies (the HubSpot column);
+ * v. the same on 5 Dataverse accounts (the Dataverse column);
  * b. 50 concurrent ones on 50 accounts; c. 20 concurrent ones on one account (applied one after another by
  *    design); d. sequential re-points of success_manager alternating between two active demo users.
  *
@@ -30,7 +32,10 @@
  * 15 ms for everything else (checking the request, the activity, the hub's log and values). HubSpot's floor is
  * built the same way, interleaved with phase (h): (i) again, and (iii) the three calls a write-back to HubSpot
  * makes (GET the company, GET its stamp again, PATCH), sent directly with @hubspot/api-client on a company the
- * hub does not hold; floor p50 = p50(i) + p50(iii), the same 15 ms on top.
+ * hub does not hold; floor p50 = p50(i) + p50(iii), the same 15 ms on top. Dataverse's likewise, interleaved with
+ * phase (v): (i) again, and (iv) the two calls a write-back to Dataverse makes (GET the row with the column and
+ * its versionnumber, PATCH with If-Match on that version), sent directly with dynamics-web-api on an account the
+ * hub does not hold; floor p50 = p50(i) + p50(iv), the same 15 ms on top.
  *
  * Timing never fails the run: the exit code is 1 only if an outcome is not `written` (or a check of the
  * written values fails) or the benchmark itself failed.
@@ -57,6 +62,7 @@ import { startDevServer } from '../local/temporal-server';
 import type { LoggedRequest } from '../sandbox/salesforce/request-log';
 import { FLOOR_TASK_QUEUE, floorStopSignal, floorUpdate, writeBackFloorWorkflow } from './writeback-floor-workflow';
 import { HUBSPOT_ACCOUNTS_JOB, HUBSPOT_CONNECTION_ID, hubspotClient, hubspotFloor, hubspotHealthScores, setUpHubSpot } from './writeback-hubspot';
+import { DYNAMICS_ACCOUNTS_JOB, DYNAMICS_CONNECTION_ID, dynamicsClient, dynamicsFloor, dynamicsHealthScores, setUpDynamics } from './writeback-dynamics';
 import { clearRequestLog, requestLog } from './measure';
 import { Cleanup, askToExit, errorText, forkTs, nextMessage, startSandboxProcess, WorkerProcess, type Sandbox } from './processes';
 
@@ -70,12 +76,22 @@ const TAIL_RATIO = 3;
 const CALLS_PLAIN = 2;
 /** A plain write-back to HubSpot: the read, the stamp read again right before the PATCH (no conditional update), the PATCH. */
 const CALLS_PLAIN_HUBSPOT = 3;
+/** A plain write-back to Dataverse: the read of the row (values and versionnumber), the PATCH with If-Match. */
+const CALLS_PLAIN_DYNAMICS = 2;
 /** A re-point with micro-sync: the read, the User look-up, the PATCH and the read back. */
 const CALLS_REPOINT = 4;
 
 const CONNECTION_ID = 'bench-sfdc';
 const ACCOUNTS_JOB = 'bench-accounts-inbound';
 const FLOOR_WORKFLOW_ID = 'hubsync-bench-writeback-floor';
+/**
+ * Updates the floor workflow takes in one execution before the bench starts a fresh one: Temporal refuses more
+ * than 2,000 updates in one execution (the server's `history.maxTotalUpdates`; update-with-start
+ * then fails with FAILED_PRECONDITION), and three sequential phases of 500 plus the rest pass that.
+ */
+const FLOOR_UPDATES_PER_EXECUTION = 1000;
+/** Updates sent to a fresh floor execution before it is measured, so none of them meets it cold. */
+const FLOOR_WARMUP = 5;
 /** Phase (a) goes round robin over this many accounts (each stays well under the 200 updates of one execution). */
 const SEQUENTIAL_ACCOUNTS = 5;
 
@@ -159,8 +175,9 @@ interface PhaseResult {
   checks: Array<{ ok: boolean; text: string }>;
 }
 
-/** A request that names the record `id`: a segment of its path, or in its SOQL. */
-const mentions = (r: LoggedRequest, id: string) => r.path.split('/').includes(id) || (new URLSearchParams(r.query).get('q') ?? '').includes(id);
+/** A request that names the record `id`: a segment of its path (Dataverse's `accounts(<id>)` too), or in its SOQL. */
+const mentions = (r: LoggedRequest, id: string) =>
+  r.path.split('/').some((segment) => segment === id || segment.toLowerCase().endsWith(`(${id.toLowerCase()})`)) || (new URLSearchParams(r.query).get('q') ?? '').includes(id);
 
 function notWritten(t: Timed, what: string): string | undefined {
   if (t.error) return `${what}: threw ${t.error.split('\n')[0]}`;
@@ -176,7 +193,7 @@ interface Account {
 
 /** One CRM of the benchmark, as the sequential phase and its floor use it. */
 interface CrmSide {
-  label: 'Salesforce' | 'HubSpot';
+  label: 'Salesforce' | 'HubSpot' | 'Dataverse';
   sandbox: Sandbox;
   /** The hub accounts linked to this CRM's connection (each linked to it alone). */
   accounts: Account[];
@@ -199,10 +216,12 @@ interface Ctx {
   conn: SfConnection;
   salesforce: CrmSide;
   hubspot: CrmSide;
+  dynamics: CrmSide;
   sizes: Sizes;
-  /** The CRM's health score of each account, as this benchmark last wrote it (Salesforce and HubSpot IDs never collide). */
+  /** The CRM's health score of each account, as this benchmark last wrote it (Salesforce, HubSpot and Dataverse IDs never collide). */
   score: Map<string, number>;
-  floorHandle: WorkflowHandle;
+  /** The running floor workflow's execution, and the updates it has taken. */
+  floor: { handle: WorkflowHandle; updates: number };
   seq: number;
 }
 
@@ -236,7 +255,8 @@ const healthScore = (ctx: Ctx, account: Account) => request(ctx, account, { heal
 /** (i) of the floor: an empty update on the running floor workflow. */
 async function floorUpdateOnce(ctx: Ctx, i: number): Promise<number> {
   const started = performance.now();
-  const answer = await ctx.floorHandle.executeUpdate(floorUpdate, { args: [i] });
+  ctx.floor.updates++;
+  const answer = await ctx.floor.handle.executeUpdate(floorUpdate, { args: [i] });
   const took = performance.now() - started;
   if (answer !== i) throw new Error(`the floor update answered ${answer}, not ${i}`);
   return took;
@@ -264,9 +284,22 @@ function salesforceFloorCalls(conn: SfConnection, accountId: string): () => Prom
 /** The same empty update sent by update-with-start (USE_EXISTING), as writeBack sends its updates: informational. */
 async function floorUpdateWithStartOnce(ctx: Ctx, i: number): Promise<number> {
   const startWorkflowOperation = new WithStartWorkflowOperation(writeBackFloorWorkflow, { workflowId: FLOOR_WORKFLOW_ID, taskQueue: FLOOR_TASK_QUEUE, workflowIdConflictPolicy: 'USE_EXISTING' });
+  ctx.floor.updates++;
   const started = performance.now();
   await ctx.hubsync.temporal.workflow.executeUpdateWithStart(floorUpdate, { args: [i], startWorkflowOperation });
   return performance.now() - started;
+}
+
+/** A new execution of the floor workflow (the running one terminated), warmed up. */
+async function startFloorWorkflow(client: Client): Promise<{ handle: WorkflowHandle; updates: number }> {
+  const handle = await client.workflow.start(writeBackFloorWorkflow, { workflowId: FLOOR_WORKFLOW_ID, taskQueue: FLOOR_TASK_QUEUE, workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
+  for (let i = 0; i < FLOOR_WARMUP; i++) await handle.executeUpdate(floorUpdate, { args: [i] });
+  return { handle, updates: FLOOR_WARMUP };
+}
+
+/** Before `updates` more floor updates: a fresh execution when the running one would pass FLOOR_UPDATES_PER_EXECUTION. */
+async function floorRoomFor(ctx: Ctx, updates: number): Promise<void> {
+  if (ctx.floor.updates + updates > FLOOR_UPDATES_PER_EXECUTION) ctx.floor = await startFloorWorkflow(ctx.hubsync.temporal);
 }
 
 interface Floor {
@@ -286,6 +319,7 @@ async function phaseSequential(ctx: Ctx, side: CrmSide, name: string): Promise<{
   const targets = side.accounts.slice(0, SEQUENTIAL_ACCOUNTS);
   const timings: Timed[] = [];
   const floor: Floor = { update: [], crm: [], crmRequests: [] };
+  await floorRoomFor(ctx, ctx.sizes.sequential);
   await clearRequestLog(side.sandbox);
   for (let i = 0; i < ctx.sizes.sequential; i++) {
     const steps = [
@@ -394,8 +428,12 @@ function callKinds(requests: LoggedRequest[]): string {
   const kinds = new Map<string, number>();
   for (const r of requests) {
     const q = new URLSearchParams(r.query).get('q') ?? '';
-    // Record IDs as {id}: Salesforce's 15 or 18 characters, HubSpot's digits.
-    const what = r.method === 'GET' && /\/query$/.test(r.path) ? `SOQL ${/FROM\s+(\w+)/i.exec(q)?.[1] ?? '?'}` : `${r.method} ${r.path.replace(/^\/services\/data\/[^/]+/, '').replace(/\/([0-9A-Za-z]{15,18}|\d+)$/, '/{id}')}`;
+    // Record IDs as {id}: Salesforce's 15 or 18 characters, HubSpot's digits, Dataverse's GUIDs in parentheses.
+    const path = r.path
+      .replace(/^\/(services\/data|api\/data)\/[^/]+/, '')
+      .replace(/\/([0-9A-Za-z]{15,18}|\d+)$/, '/{id}')
+      .replace(/\([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)/i, '({id})');
+    const what = r.method === 'GET' && /\/query$/.test(r.path) ? `SOQL ${/FROM\s+(\w+)/i.exec(q)?.[1] ?? '?'}` : `${r.method} ${path}`;
     const key = `${what}${r.status >= 400 ? ` (${r.status})` : ''}`;
     kinds.set(key, (kinds.get(key) ?? 0) + 1);
   }
@@ -496,21 +534,25 @@ async function main(): Promise<void> {
   try {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubsync-bench-writeback-'));
     cleanup.defer('the work directory', async () => fs.rmSync(workDir, { recursive: true, force: true }));
-    log('starting PostgreSQL, the Temporal dev server, the Salesforce sandbox (demo org) and the HubSpot sandbox (demo portal)...');
-    const [pgStarted, temporalStarted, sandboxStarted, hsSandboxStarted] = await Promise.allSettled([
+    log('starting PostgreSQL, the Temporal dev server, the Salesforce sandbox (demo org), the HubSpot sandbox (demo portal) and the Dataverse sandbox (demo org)...');
+    const [pgStarted, temporalStarted, sandboxStarted, hsSandboxStarted, dvSandboxStarted] = await Promise.allSettled([
       freePort().then((port) => startThrowawayPostgres(port)),
       startDevServer({ cacheDir: env.cacheDir, cliPath: env.TEMPORAL_CLI_PATH, log, logFile: path.join(workDir, 'temporal.log') }),
       startSandboxProcess(cleanup, 'demo'),
       startSandboxProcess(cleanup, 'demo', 'hubspot'),
+      startSandboxProcess(cleanup, 'demo', 'dynamics'),
     ]);
     if (pgStarted.status === 'fulfilled') cleanup.defer('PostgreSQL', () => pgStarted.value.stop());
     if (temporalStarted.status === 'fulfilled') cleanup.defer('Temporal', () => temporalStarted.value.stop());
-    for (const started of [pgStarted, temporalStarted, sandboxStarted, hsSandboxStarted]) if (started.status === 'rejected') throw started.reason;
-    if (pgStarted.status !== 'fulfilled' || temporalStarted.status !== 'fulfilled' || sandboxStarted.status !== 'fulfilled' || hsSandboxStarted.status !== 'fulfilled') throw new Error('unreachable');
+    for (const started of [pgStarted, temporalStarted, sandboxStarted, hsSandboxStarted, dvSandboxStarted]) if (started.status === 'rejected') throw started.reason;
+    if (pgStarted.status !== 'fulfilled' || temporalStarted.status !== 'fulfilled' || sandboxStarted.status !== 'fulfilled' || hsSandboxStarted.status !== 'fulfilled' || dvSandboxStarted.status !== 'fulfilled') {
+      throw new Error('unreachable');
+    }
     const databaseUrl = pgStarted.value.url;
     const temporal = temporalStarted.value;
     const sandbox = sandboxStarted.value;
     const hsSandbox = hsSandboxStarted.value;
+    const dvSandbox = dvSandboxStarted.value;
 
     await migrate(databaseUrl);
     const pool = createPool(databaseUrl, { max: 2, applicationName: 'hubsync-bench' });
@@ -520,6 +562,7 @@ async function main(): Promise<void> {
     await addConnection(pool, box, { id: CONNECTION_ID, kind: 'salesforce', baseUrl: sandbox.url, ...sandbox.credentials });
     await createValidatedJob(pool, box, { id: ACCOUNTS_JOB, connectionId: CONNECTION_ID, config: configFromTemplate('accounts-inbound') });
     await setUpHubSpot(pool, box, hsSandbox);
+    await setUpDynamics(pool, box, dvSandbox);
 
     log('starting the hubsync worker (it bundles the workflows) and the floor worker...');
     const worker = new WorkerProcess({ TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl, HUBSYNC_SECRET_KEY: secretKey, HUBSYNC_HOME: path.join(workDir, 'hubsync-home'), HUBSYNC_LOG_LEVEL: 'warn' });
@@ -534,16 +577,19 @@ async function main(): Promise<void> {
     cleanup.defer('the hubsync client', () => hubsync.close());
     const temporalClient: Client = hubsync.temporal;
 
-    log('importing the demo accounts and the demo companies (one accounts-inbound run each) and switching write-back on...');
+    log('importing the demo accounts, the demo companies and the Dataverse demo accounts (one accounts-inbound run each) and switching write-back on...');
     const imported = await Promise.race([hubsync.runJob(ACCOUNTS_JOB, 'full'), workerExited]);
     const hsImported = await Promise.race([hubsync.runJob(HUBSPOT_ACCOUNTS_JOB, 'full'), workerExited]);
+    const dvImported = await Promise.race([hubsync.runJob(DYNAMICS_ACCOUNTS_JOB, 'full'), workerExited]);
     await hubsync.setAttributeWriteBack('health_score', { on: true });
     await hubsync.setAttributeWriteBack('success_manager', { on: true });
     const accounts = await linkedAccounts(pool, CONNECTION_ID);
     const hsAccounts = await linkedAccounts(pool, HUBSPOT_CONNECTION_ID);
+    const dvAccounts = await linkedAccounts(pool, DYNAMICS_CONNECTION_ID);
     const needed = Math.max(sizes.parallel, SEQUENTIAL_ACCOUNTS + 2);
     if (accounts.length < needed) throw new Error(`the import linked ${accounts.length} accounts; the benchmark needs ${needed}`);
     if (hsAccounts.length < SEQUENTIAL_ACCOUNTS) throw new Error(`the HubSpot import linked ${hsAccounts.length} accounts; the benchmark needs ${SEQUENTIAL_ACCOUNTS}`);
+    if (dvAccounts.length < SEQUENTIAL_ACCOUNTS) throw new Error(`the Dataverse import linked ${dvAccounts.length} accounts; the benchmark needs ${SEQUENTIAL_ACCOUNTS}`);
 
     const conn = await openSalesforce({ id: CONNECTION_ID, baseUrl: sandbox.url, settings: { loginUrl: sandbox.url, clientId: sandbox.credentials.clientId }, secrets: { clientSecret: sandbox.credentials.clientSecret, refreshToken: sandbox.credentials.refreshToken } });
     const { records: scores } = await conn.query<{ Id: string; Health_Score__c: number | null }>('SELECT Id, Health_Score__c FROM Account');
@@ -553,8 +599,9 @@ async function main(): Promise<void> {
     if (!floorAccount.success) throw new Error(`creating the floor account failed: ${JSON.stringify(floorAccount)}`);
     const hs = hubspotClient(hsSandbox);
     const hsFloor = await hubspotFloor(hs);
-    const floorHandle = await temporalClient.workflow.start(writeBackFloorWorkflow, { workflowId: FLOOR_WORKFLOW_ID, taskQueue: FLOOR_TASK_QUEUE, workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
-    cleanup.defer('the floor workflow', () => floorHandle.signal(floorStopSignal));
+    const dv = dynamicsClient(dvSandbox);
+    const dvFloor = await dynamicsFloor(dv);
+    const floorWorkflow = await startFloorWorkflow(temporalClient);
 
     const salesforce: CrmSide = {
       label: 'Salesforce',
@@ -579,18 +626,31 @@ async function main(): Promise<void> {
       healthScores: (ids) => hubspotHealthScores(hs, ids),
       isApi: (r) => !r.path.startsWith('/oauth/'),
     };
+    const dynamics: CrmSide = {
+      label: 'Dataverse',
+      sandbox: dvSandbox,
+      accounts: dvAccounts,
+      floorId: dvFloor.id,
+      floorCalls: dvFloor.once,
+      floorWhat: 'dynamics-web-api GET + PATCH with If-Match',
+      healthScores: (ids) => dynamicsHealthScores(dv, ids),
+      isApi: (r) => r.path.startsWith('/api/data/'),
+    };
     const hsScores = await hubspotHealthScores(hs, hsAccounts.map((a) => a.crmId));
+    const dvScores = await dynamicsHealthScores(dv, dvAccounts.map((a) => a.crmId));
     const ctx: Ctx = {
       hubsync,
       pool,
       conn,
       salesforce,
       hubspot,
+      dynamics,
       sizes,
-      score: new Map([...scores.map((r): [string, number] => [r.Id, r.Health_Score__c ?? 0]), ...[...hsScores].map(([id, v]): [string, number] => [id, v ?? 0])]),
-      floorHandle,
+      score: new Map([...scores.map((r): [string, number] => [r.Id, r.Health_Score__c ?? 0]), ...[...hsScores, ...dvScores].map(([id, v]): [string, number] => [id, v ?? 0])]),
+      floor: floorWorkflow,
       seq: 0,
     };
+    cleanup.defer('the floor workflow', () => ctx.floor.handle.signal(floorStopSignal));
     const oneAccount = accounts[SEQUENTIAL_ACCOUNTS] as Account;
     const repointAccount = accounts[SEQUENTIAL_ACCOUNTS + 1] as Account;
 
@@ -607,13 +667,13 @@ async function main(): Promise<void> {
     const emails = pair as [string, string];
 
     log(
-      `warming up: one write-back on each of the ${accounts.length} Salesforce and ${hsAccounts.length} HubSpot accounts (starting their workflows), ` +
+      `warming up: one write-back on each of the ${accounts.length} Salesforce, ${hsAccounts.length} HubSpot and ${dvAccounts.length} Dataverse accounts (starting their workflows), ` +
         `${sizes.warmup} more on each CRM, ${sizes.warmup} floor iterations, 2 re-points...`,
     );
     const coldStarts: Timed[] = [];
-    for (const account of [...accounts, ...hsAccounts]) coldStarts.push(await timedWriteBack(ctx, healthScore(ctx, account)));
+    for (const account of [...accounts, ...hsAccounts, ...dvAccounts]) coldStarts.push(await timedWriteBack(ctx, healthScore(ctx, account)));
     for (let i = 0; i < sizes.warmup; i++) {
-      for (const side of [salesforce, hubspot]) {
+      for (const side of [salesforce, hubspot, dynamics]) {
         coldStarts.push(await timedWriteBack(ctx, healthScore(ctx, side.accounts[i % SEQUENTIAL_ACCOUNTS] as Account)));
         await side.floorCalls();
       }
@@ -625,14 +685,18 @@ async function main(): Promise<void> {
     const warmupWrong = coldStarts.map((t, i) => notWritten(t, `warm-up ${i}`)).filter((w): w is string => w !== undefined);
     const firstOfAccount = latency(coldStarts.slice(0, accounts.length).map((t) => t.ms));
     const firstOfHsAccount = latency(coldStarts.slice(accounts.length, accounts.length + hsAccounts.length).map((t) => t.ms));
+    const firstOfDvAccount = latency(coldStarts.slice(accounts.length + hsAccounts.length, accounts.length + hsAccounts.length + dvAccounts.length).map((t) => t.ms));
 
     const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
     log(`phase a: ${sizes.sequential} sequential write-backs to Salesforce, the floor interleaved...`);
     const { phase: a, floor } = await phaseSequential(ctx, salesforce, 'a');
     log(`phase h: ${sizes.sequential} sequential write-backs to HubSpot, the floor interleaved...`);
     const { phase: h, floor: hsFloorTimes } = await phaseSequential(ctx, hubspot, 'h');
+    log(`phase v: ${sizes.sequential} sequential write-backs to Dataverse, the floor interleaved...`);
+    const { phase: v, floor: dvFloorTimes } = await phaseSequential(ctx, dynamics, 'v');
     // Informational, after the rest: the same empty update sent as writeBack sends its own.
     const updateWithStart: number[] = [];
+    await floorRoomFor(ctx, sizes.sequential);
     for (let i = 0; i < sizes.sequential; i++) updateWithStart.push(await floorUpdateWithStartOnce(ctx, i));
     log(`phase b: ${sizes.parallel} concurrent write-backs on ${sizes.parallel} accounts...`);
     const b = await phaseParallel(ctx);
@@ -643,32 +707,38 @@ async function main(): Promise<void> {
     const timelines = {
       a: await updateTimeline(ctx, a, accounts.slice(0, SEQUENTIAL_ACCOUNTS)),
       h: await updateTimeline(ctx, h, hsAccounts.slice(0, SEQUENTIAL_ACCOUNTS)),
+      v: await updateTimeline(ctx, v, dvAccounts.slice(0, SEQUENTIAL_ACCOUNTS)),
       b: await updateTimeline(ctx, b, accounts.slice(0, sizes.parallel)),
       d: await updateTimeline(ctx, d, [repointAccount]),
     };
 
     // ------------------------------------------------------------------------------------------ report
-    const [sa, sh, sb, sc, sd] = [a, h, b, c, d].map(summarize) as [Summary, Summary, Summary, Summary, Summary];
+    const [sa, sh, sv, sb, sc, sd] = [a, h, v, b, c, d].map(summarize) as [Summary, Summary, Summary, Summary, Summary, Summary];
     const fu = latency(floor.update);
     const fc = latency(floor.crm);
     const hu = latency(hsFloorTimes.update);
     const hc = latency(hsFloorTimes.crm);
+    const vu = latency(dvFloorTimes.update);
+    const vc = latency(dvFloorTimes.crm);
     const fw = latency(updateWithStart);
     const floorP50 = fu.p50 + fc.p50;
     const hsFloorP50 = hu.p50 + hc.p50;
+    const dvFloorP50 = vu.p50 + vc.p50;
     const out: string[] = [];
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
     out.push(
       `Write-back benchmark (Node ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model.trim() ?? '?'}; load average ${loadAtStart} at the start, ${load(os.loadavg())} at the end; ` +
-        `${imported.stats.created} demo accounts and ${hsImported.stats.created} demo companies imported; PostgreSQL, Temporal dev server, both sandboxes, hubsync worker, floor worker and this client on this machine)`,
+        `${imported.stats.created} demo accounts, ${hsImported.stats.created} demo companies and ${dvImported.stats.created} Dataverse demo accounts imported; ` +
+        'PostgreSQL, Temporal dev server, the three sandboxes, hubsync worker, floor worker and this client on this machine)',
     );
     out.push(
       `\nwarm-up: the first write-back of each account (update-with-start starts its workflow): ${accounts.length} Salesforce accounts p50 ${ms(firstOfAccount.p50)}, p95 ${ms(firstOfAccount.p95)}, max ${ms(firstOfAccount.max)}; ` +
-        `${hsAccounts.length} HubSpot accounts p50 ${ms(firstOfHsAccount.p50)}, max ${ms(firstOfHsAccount.max)}` +
+        `${hsAccounts.length} HubSpot accounts p50 ${ms(firstOfHsAccount.p50)}, max ${ms(firstOfHsAccount.max)}; ` +
+        `${dvAccounts.length} Dataverse accounts p50 ${ms(firstOfDvAccount.p50)}, max ${ms(firstOfDvAccount.max)}` +
         (warmupWrong.length ? `; NOT WRITTEN: ${warmupWrong.join('; ')}` : ''),
     );
-    for (const [p, s] of [[a, sa], [h, sh], [b, sb], [c, sc], [d, sd]] as const) out.push(`\n${reportPhase(p, s)}`);
-    for (const [key, p] of [['a', a], ['h', h], ['b', b], ['d', d]] as const) {
+    for (const [p, s] of [[a, sa], [h, sh], [v, sv], [b, sb], [c, sc], [d, sd]] as const) out.push(`\n${reportPhase(p, s)}`);
+    for (const [key, p] of [['a', a], ['h', h], ['v', v], ['b', b], ['d', d]] as const) {
       const t = timelines[key];
       out.push(`\n  where the time of (${key}) goes\n${table(breakdown(p))}`);
       out.push(
@@ -677,17 +747,20 @@ async function main(): Promise<void> {
       );
     }
     out.push(
-      `\nfloor (${floor.update.length} iterations interleaved with (a), ${hsFloorTimes.update.length} with (h))\n` +
+      `\nfloor (${floor.update.length} iterations interleaved with (a), ${hsFloorTimes.update.length} with (h), ${dvFloorTimes.update.length} with (v))\n` +
         table([
           ['  ', 'p50', 'p95', 'p99', 'max', 'mean'],
           ['  (i) empty Workflow Update, running workflow, with (a)', ...latencyCells(fu)],
           [`  (ii) ${salesforce.floorWhat}`, ...latencyCells(fc)],
           ['  (i) empty Workflow Update, running workflow, with (h)', ...latencyCells(hu)],
           [`  (iii) ${hubspot.floorWhat}`, ...latencyCells(hc)],
+          ['  (i) empty Workflow Update, running workflow, with (v)', ...latencyCells(vu)],
+          [`  (iv) ${dynamics.floorWhat}`, ...latencyCells(vc)],
           ['  info: (i) sent by update-with-start, as writeBack', ...latencyCells(fw)],
         ]) +
         `\n  floor p50, Salesforce = ${ms(fu.p50)} + ${ms(fc.p50)} = ${ms(floorP50)}; (ii) made ${floor.crmRequests.length} CRM calls (${callKinds(floor.crmRequests)})` +
-        `\n  floor p50, HubSpot = ${ms(hu.p50)} + ${ms(hc.p50)} = ${ms(hsFloorP50)}; (iii) made ${hsFloorTimes.crmRequests.length} CRM calls (${callKinds(hsFloorTimes.crmRequests)})`,
+        `\n  floor p50, HubSpot = ${ms(hu.p50)} + ${ms(hc.p50)} = ${ms(hsFloorP50)}; (iii) made ${hsFloorTimes.crmRequests.length} CRM calls (${callKinds(hsFloorTimes.crmRequests)})` +
+        `\n  floor p50, Dataverse = ${ms(vu.p50)} + ${ms(vc.p50)} = ${ms(dvFloorP50)}; (iv) made ${dvFloorTimes.crmRequests.length} CRM calls (${callKinds(dvFloorTimes.crmRequests)})`,
     );
     const column = (s: Summary, floorUpdate: Latency, floorCrm: Latency, calls: number) => {
       const f = floorUpdate.p50 + floorCrm.p50;
@@ -695,10 +768,11 @@ async function main(): Promise<void> {
     };
     const sfColumn = column(sa, fu, fc, CALLS_PLAIN);
     const hsColumn = column(sh, hu, hc, CALLS_PLAIN_HUBSPOT);
+    const dvColumn = column(sv, vu, vc, CALLS_PLAIN_DYNAMICS);
     const rowNames = ['p50', 'p95', 'p99', 'floor p50 (update + CRM calls)', 'p50 over the floor', `p50 ≤ floor + ${FLOOR_SLACK_MS} ms`, 'CRM calls per write-back'];
     out.push(
       `\n${sizes.sequential} sequential single-attribute write-backs (health_score), by CRM\n` +
-        table([['  ', 'Salesforce (a)', 'HubSpot (h)'], ...rowNames.map((name, i) => [`  ${name}`, sfColumn[i] ?? '', hsColumn[i] ?? ''])]),
+        table([['  ', 'Salesforce (a)', 'HubSpot (h)', 'Dataverse (v)'], ...rowNames.map((name, i) => [`  ${name}`, sfColumn[i] ?? '', hsColumn[i] ?? '', dvColumn[i] ?? ''])]),
     );
     const targetRows = [
       [`p50(a) ≤ floor p50 + ${FLOOR_SLACK_MS} ms`, `${ms(sa.latency.p50)} vs ${ms(floorP50 + FLOOR_SLACK_MS)} (floor ${ms(floorP50)}; over the floor: ${ms(sa.latency.p50 - floorP50)})`, verdict(sa.latency.p50 <= floorP50 + FLOOR_SLACK_MS)],
@@ -711,13 +785,15 @@ async function main(): Promise<void> {
       [`CRM calls per re-point with micro-sync ≤ ${CALLS_REPOINT}`, `${sd.callsPerWriteBack.toFixed(2)} (outcomes: ${sd.outcomeCallsPerWriteBack.toFixed(2)})`, verdict(sd.callsPerWriteBack <= CALLS_REPOINT)],
       [`HubSpot: p50(h) ≤ floor p50 + ${FLOOR_SLACK_MS} ms`, `${ms(sh.latency.p50)} vs ${ms(hsFloorP50 + FLOOR_SLACK_MS)} (floor ${ms(hsFloorP50)}; over the floor: ${ms(sh.latency.p50 - hsFloorP50)})`, verdict(sh.latency.p50 <= hsFloorP50 + FLOOR_SLACK_MS)],
       [`HubSpot: CRM calls per plain write-back ≤ ${CALLS_PLAIN_HUBSPOT}`, `${sh.callsPerWriteBack.toFixed(2)} (outcomes: ${sh.outcomeCallsPerWriteBack.toFixed(2)})`, verdict(sh.callsPerWriteBack <= CALLS_PLAIN_HUBSPOT)],
-      ['p99(h); p50 (b) / (c) / (d)', `${ms(sh.latency.p99)} (${(sh.latency.p99 / sh.latency.p50).toFixed(2)} × p50(h)); ${ms(sb.latency.p50)} / ${ms(sc.latency.p50)} / ${ms(sd.latency.p50)} (no target; (c) queues by design)`, 'info'],
+      [`Dataverse: p50(v) ≤ floor p50 + ${FLOOR_SLACK_MS} ms`, `${ms(sv.latency.p50)} vs ${ms(dvFloorP50 + FLOOR_SLACK_MS)} (floor ${ms(dvFloorP50)}; over the floor: ${ms(sv.latency.p50 - dvFloorP50)})`, verdict(sv.latency.p50 <= dvFloorP50 + FLOOR_SLACK_MS)],
+      [`Dataverse: CRM calls per plain write-back ≤ ${CALLS_PLAIN_DYNAMICS}`, `${sv.callsPerWriteBack.toFixed(2)} (outcomes: ${sv.outcomeCallsPerWriteBack.toFixed(2)})`, verdict(sv.callsPerWriteBack <= CALLS_PLAIN_DYNAMICS)],
+      ['p99(h); p99(v); p50 (b) / (c) / (d)', `${ms(sh.latency.p99)} (${(sh.latency.p99 / sh.latency.p50).toFixed(2)} × p50(h)); ${ms(sv.latency.p99)} (${(sv.latency.p99 / sv.latency.p50).toFixed(2)} × p50(v)); ${ms(sb.latency.p50)} / ${ms(sc.latency.p50)} / ${ms(sd.latency.p50)} (no target; (c) queues by design)`, 'info'],
     ];
     out.push(`\nTargets\n${table(targetRows)}`);
     process.stdout.write(`${out.join('\n')}\n`);
 
-    const wrongCount = [a, h, b, c, d].reduce((s, p) => s + p.wrong.length, warmupWrong.length);
-    const failedChecks = [a, h, b, c, d].flatMap((p) => p.checks).filter((x) => !x.ok).length;
+    const wrongCount = [a, h, v, b, c, d].reduce((s, p) => s + p.wrong.length, warmupWrong.length);
+    const failedChecks = [a, h, v, b, c, d].flatMap((p) => p.checks).filter((x) => !x.ok).length;
     if (wrongCount > 0 || failedChecks > 0) {
       process.stdout.write(`ERROR: ${wrongCount} outcome(s) not written, ${failedChecks} check(s) failed (see above)\n`);
       process.exitCode = 1;
