@@ -12,6 +12,7 @@ import { doctorCommand } from './commands/doctor';
 import { registerHubCommands } from './commands/hub';
 import { registerJobCommands } from './commands/job';
 import { registerSandboxCommands } from './commands/sandbox';
+import { codecServerCommand } from './commands/codec-server';
 import { startCommand } from './commands/start';
 import { registerTemporalCommand } from './commands/temporal';
 import { registerWriteBackCommands } from './commands/writeback';
@@ -41,6 +42,13 @@ export function buildProgram(): Command {
     .command('worker')
     .description('Run a worker process only (production): needs TEMPORAL_ADDRESS and DATABASE_URL')
     .action(workerCommand);
+
+  program
+    .command('codec-server')
+    .description('Serve the payload codec of HUBSYNC_PAYLOAD_KEY for the Temporal UI (POST /decode, /encode) until Ctrl-C')
+    .option('--port <n>', 'port to listen on, 0 for any free port', '8888')
+    .option('--ui-origin <url...>', 'browser origins allowed to call it (the Temporal UI), e.g. http://localhost:8233', ['http://localhost:8233', 'http://127.0.0.1:8233'])
+    .action(codecServerCommand);
 
   program
     .command('migrate')

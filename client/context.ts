@@ -4,6 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { HubsyncClient } from './hubsync-client';
+import { dataConverterFor, payloadCodecFor } from '../workers/payload-codec';
 import { createPool, type Pool } from '../activities/hub/store';
 import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
 import { loadEnv, type HubsyncEnv } from '../kernel/env';
@@ -40,7 +41,7 @@ export function openContext(): CommandContext {
       const address = env.TEMPORAL_ADDRESS ?? runtime?.temporal.address;
       if (!address) throw new ConfigurationError('No Temporal server: set TEMPORAL_ADDRESS, or start the local stack with `npm start` in another terminal.');
       connection ??= Connection.connect({ address, connectTimeout: 5000 });
-      return HubsyncClient.over(new Client({ connection: await connection, namespace }), pool, { secretBox: () => (box ??= loadSecretBox(env)), taskQueue: env.HUBSYNC_TASK_QUEUE });
+      return HubsyncClient.over(new Client({ connection: await connection, namespace, ...dataConverterFor(payloadCodecFor(env.HUBSYNC_PAYLOAD_KEY)) }), pool, { secretBox: () => (box ??= loadSecretBox(env)), taskQueue: env.HUBSYNC_TASK_QUEUE });
     },
     uiLink: (workflowId) => (runtime?.temporal.uiUrl ? `${runtime.temporal.uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined),
     close: async () => {

@@ -17,7 +17,8 @@ import {
   type ScheduleSpec,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
+import type { PayloadCodec, SearchAttributePair } from '@temporalio/common';
+import { dataConverterFor } from '../workers/payload-codec';
 import { ConfigurationError, HubsyncError, NotFoundError } from '../kernel/errors';
 import { makeJobRunWorkflowId, makeJobScheduleId, makeProbeWorkflowId, makeScheduledRunWorkflowId, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../kernel/ids';
 import { JOB_KIND_INFO, type Direction } from '../kernel/job-kinds';
@@ -90,6 +91,8 @@ export interface HubsyncClientOptions {
   temporalAddress: string;
   namespace?: string;
   databaseUrl: string;
+  /** Seals payloads before Temporal stores them (HUBSYNC_PAYLOAD_KEY, workers/payload-codec.ts); the workers need the same key. */
+  payloadCodec?: PayloadCodec;
 }
 
 export interface HubsyncClientDeps {
@@ -111,7 +114,7 @@ export class HubsyncClient {
   static async connect(opts: HubsyncClientOptions & HubsyncClientDeps): Promise<HubsyncClient> {
     const connection = await Connection.connect({ address: opts.temporalAddress, connectTimeout: 5000 });
     const pool = createPool(opts.databaseUrl, { max: 4, applicationName: 'hubsync-client' });
-    return new HubsyncClient(new Client({ connection, namespace: opts.namespace ?? 'default' }), pool, opts, { connection, pool });
+    return new HubsyncClient(new Client({ connection, namespace: opts.namespace ?? 'default', ...dataConverterFor(opts.payloadCodec) }), pool, opts, { connection, pool });
   }
 
   /** A client over a Temporal client and pool the caller owns (and closes). */

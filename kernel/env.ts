@@ -43,6 +43,11 @@ const EnvSchema = z.object({
     .regex(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, 'expected 32 bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`')
     .optional()
     .describe('Key that encrypts CRM connection secrets at rest (default for `npm start`: <HUBSYNC_HOME>/secret.key)'),
+  HUBSYNC_PAYLOAD_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'expected 32 bytes as base64 (44 characters); generate one with `openssl rand -base64 32`')
+    .optional()
+    .describe('Key that encrypts workflow payloads (inputs, results, write-back values) before Temporal stores them; unset: payloads go as they are'),
 });
 
 export type HubsyncEnv = z.infer<typeof EnvSchema> & { hubsyncHome: string; cacheDir: string };

@@ -16,6 +16,7 @@ import { startDevServer } from './temporal-server';
 import { useExistingServer, type TemporalEndpoint } from '../workers/temporal';
 import { installRuntime } from '../workers/runtime';
 import { createHubsyncWorker, type HubsyncWorker } from '../workers/worker';
+import { payloadCodecFor } from '../workers/payload-codec';
 import { clearProxyVariables, type HubsyncEnv } from '../kernel/env';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './runtime-file';
 import { ConflictError } from '../kernel/errors';
@@ -108,7 +109,8 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
 
     log('Starting the worker (bundling workflows)...');
     installRuntime(env.HUBSYNC_LOG_LEVEL, { detailFile: path.join(env.hubsyncHome, 'worker.log') });
-    const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE });
+    const payloadCodec = payloadCodecFor(env.HUBSYNC_PAYLOAD_KEY);
+    const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE, ...(payloadCodec ? { payloadCodec } : {}) });
     const workerDone = worker.run();
     cleanups.push({
       what: 'worker',

@@ -9,6 +9,7 @@ import { ConfigurationError } from '../kernel/errors';
 import { useExistingServer } from './temporal';
 import { installRuntime } from './runtime';
 import { createHubsyncWorker } from './worker';
+import { payloadCodecFor } from './payload-codec';
 
 export async function workerCommand(): Promise<void> {
   const env = loadEnv();
@@ -20,7 +21,8 @@ export async function workerCommand(): Promise<void> {
   const temporal = await useExistingServer(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
   const pool = createPool(env.DATABASE_URL, { applicationName: 'hubsync-worker' });
   installRuntime(env.HUBSYNC_LOG_LEVEL);
-  const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE });
+  const payloadCodec = payloadCodecFor(env.HUBSYNC_PAYLOAD_KEY);
+  const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE, ...(payloadCodec ? { payloadCodec } : {}) });
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: finishing in-flight activities, then exiting...`);
     worker.shutdown();

@@ -6,7 +6,9 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { dataConverterFor } from './payload-codec';
 import { createActivities } from '../activities';
 import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
 import type { Pool } from '../activities/hub/store';
@@ -29,6 +31,8 @@ export interface HubsyncWorkerOptions {
   pageSize?: number;
   /** The task queue to poll (default `hubsync`; HUBSYNC_TASK_QUEUE for the worker process). */
   taskQueue?: string;
+  /** Seals payloads before Temporal stores them (HUBSYNC_PAYLOAD_KEY); clients need the same key. */
+  payloadCodec?: PayloadCodec;
 }
 
 export interface HubsyncWorker {
@@ -68,6 +72,7 @@ export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<H
       interceptors: { activity: [() => ({ inbound: new ErrorTranslationInterceptor() })] },
       ...workflowSource,
       shutdownGraceTime: (opts.shutdownGraceTime ?? '30 seconds') as WorkerOptions['shutdownGraceTime'],
+      ...dataConverterFor(opts.payloadCodec),
     });
     return {
       worker,

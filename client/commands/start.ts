@@ -3,6 +3,7 @@ import { loadEnv } from '../../kernel/env';
 import { describeStack, startLocalStack } from '../../local/stack';
 import { DEMO_SCHEDULE, setUpDemo } from '../demo';
 import { HubsyncClient } from '../hubsync-client';
+import { AesGcmPayloadCodec } from '../../workers/payload-codec';
 
 /** Runs the local stack until SIGINT/SIGTERM/SIGHUP, then stops everything it started, worker first. */
 export async function startCommand(): Promise<void> {
@@ -19,6 +20,7 @@ export async function startCommand(): Promise<void> {
       databaseUrl: stack.database.url,
       taskQueue: env.HUBSYNC_TASK_QUEUE,
       secretBox: () => secretBox,
+      ...(env.HUBSYNC_PAYLOAD_KEY ? { payloadCodec: new AesGcmPayloadCodec(env.HUBSYNC_PAYLOAD_KEY) } : {}),
     });
     demo = await setUpDemo({ pool: stack.pool, secretBox, hubsync, sandbox: stack.salesforceSandbox, hubspot: stack.hubspotSandbox, dynamics: stack.dynamicsSandbox, log });
   } catch (err) {

@@ -8,7 +8,7 @@ describe('hubsync CLI', () => {
   it('lists its commands and has --help on each', async () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['start', 'doctor', 'worker', 'migrate']) {
+    for (const command of ['start', 'doctor', 'worker', 'migrate', 'codec-server']) {
       expect(top.stdout).toContain(command);
       const help = await runCli([command, '--help']);
       expect(help.code).toBe(0);

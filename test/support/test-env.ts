@@ -59,7 +59,7 @@ export async function testTemporalClient(): Promise<{ client: Client; close(): P
 }
 
 /** A real hubsync worker (bundled workflows, real activities) on the file's task queue, not yet running. */
-export function createFileWorker(pool: Pool, options: Pick<HubsyncWorkerOptions, 'pageSize' | 'secretBox' | 'taskQueue'> = {}): Promise<HubsyncWorker> {
+export function createFileWorker(pool: Pool, options: Pick<HubsyncWorkerOptions, 'pageSize' | 'secretBox' | 'taskQueue' | 'payloadCodec'> = {}): Promise<HubsyncWorker> {
   installRuntime('warn');
   return createHubsyncWorker({
     address: testStack.temporalAddress,
