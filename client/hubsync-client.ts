@@ -18,6 +18,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { PayloadCodec, SearchAttributePair } from '@temporalio/common';
+import { explainInbound, type Explanation } from '../activities/jobs/explain';
 import { dataConverterFor } from '../workers/payload-codec';
 import { ConfigurationError, HubsyncError, NotFoundError } from '../kernel/errors';
 import { makeJobRunWorkflowId, makeJobScheduleId, makeProbeWorkflowId, makeScheduledRunWorkflowId, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../kernel/ids';
@@ -309,6 +310,14 @@ export class HubsyncClient {
       if (!open) sessions.set(connectionId, (open = openSession(this.pool, secretBox(), connectionId)));
       return open;
     };
+  }
+
+  /**
+   * Why a record of an inbound job did or did not sync (T30): the first rule that stopped it, with the facts
+   * behind it; `record` is its CRM ID, its external ID or the hub record's ID.
+   */
+  explainRecord(jobId: string, record: string): Promise<Explanation> {
+    return explainInbound(this.pool, this.sessions('reading the record in the CRM'), jobId, record);
   }
 
   // ------------------------------------------------------------------------------------------ accounts

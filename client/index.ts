@@ -4,6 +4,7 @@
  */
 export { HubsyncClient, type HubsyncClientOptions, type HubsyncClientDeps, type JobRunHandle, type ScheduleRequest } from './hubsync-client';
 export { WriteBackRefusedError } from '../activities/writeback/prepare';
+export type { ExplainAnswer, Explanation } from '../activities/jobs/explain';
 export {
   CAMPAIGN_KINDS,
   HUB_RECORD_ENTITIES,
