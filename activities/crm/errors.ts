@@ -15,3 +15,11 @@ export class CrmError extends HubsyncError {
     this.code = code;
   }
 }
+
+/** One response header of a client library's error, whatever the case of its name (the first value of a list). */
+export function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+  const value = key === undefined ? undefined : headers[key];
+  return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
+}

@@ -16,6 +16,7 @@ import { DataverseError, segmentNotFound, syntaxError } from './errors';
 import { evaluate, parseFilter, type Edm } from './filter';
 import { ok, type DvRequest, type DvResponse, type KeyPredicate, type Segment } from './http';
 import type { ApiContext } from './query';
+import { splitTop } from './render';
 import { TABLES, tableByLogicalName, type ColumnDef, type OptionDef, type TableDef } from './schema';
 
 type Json = Record<string, unknown>;
@@ -189,23 +190,6 @@ function keyJson(t: TableDef, k: TableDef['alternateKeys'][number]): Json {
 }
 
 // Query options on metadata -------------------------------------------------------------------------------
-
-function splitTop(text: string, sep: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === sep && depth === 0) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(text.slice(start));
-  return out.map((s) => s.trim()).filter(Boolean);
-}
 
 interface Options {
   select?: string[];

@@ -35,8 +35,8 @@ export interface Projection {
   annotate: (name: string) => boolean;
 }
 
-/** Splits at `sep` outside parentheses. */
-function splitTop(text: string, sep: string): string[] {
+/** Splits at `sep` outside parentheses (query options and nested expand options). */
+export function splitTop(text: string, sep: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let start = 0;

@@ -2,6 +2,8 @@
  * The request log behind `GET /__admin/requests`: every non-admin request (method, path, status, timestamp),
  * so tests and benchmarks can count API calls. Bounded: the oldest entries go first.
  */
+import { globPattern } from '../fault-list';
+
 export interface LoggedRequest {
   method: string;
   path: string;
@@ -21,18 +23,26 @@ export interface RequestFilter {
   since?: string | undefined;
 }
 
-export class RequestLog {
-  private entries: LoggedRequest[] = [];
+/** What every sandbox's log entry has: what the filter of `list` looks at. */
+export interface LoggedBase {
+  method: string;
+  path: string;
+  timestamp: string;
+}
+
+/** A bounded log of requests, listed by method, path glob and time; the Dataverse sandbox logs its own entry shape. */
+export class RequestLog<E extends LoggedBase = LoggedRequest> {
+  private entries: E[] = [];
 
   constructor(private readonly capacity = 100000) {}
 
-  add(entry: LoggedRequest): void {
+  add(entry: E): void {
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
   }
 
-  list(filter: RequestFilter = {}): LoggedRequest[] {
-    const pattern = filter.path ? new RegExp(`^${filter.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) : undefined;
+  list(filter: RequestFilter = {}): E[] {
+    const pattern = filter.path ? globPattern(filter.path) : undefined;
     const since = filter.since ? Date.parse(filter.since) : undefined;
     return this.entries.filter(
       (e) =>

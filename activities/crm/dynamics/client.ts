@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { ClientCredentials, type AccessToken } from 'simple-oauth2';
 import { z } from 'zod';
-import { CrmError } from '../errors';
+import { CrmError, header } from '../errors';
 import type { DataverseSecrets, DataverseSettings } from './connection';
 
 /** Dataverse Web API version the connector speaks. */
@@ -46,13 +46,6 @@ export const DATAVERSE_CODES = {
   /** A delta token older than the table's change-tracking retention. */
   expiredVersionStamp: '0x80044352',
 } as const;
-
-function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  const value = key === undefined ? undefined : headers[key];
-  return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
-}
 
 /** Translates whatever the library (or the network) threw into a CrmError with Dataverse's reason. */
 export function toCrmError(err: unknown, context: string): CrmError {

@@ -263,14 +263,21 @@ export class DataverseSession implements CrmSession {
     const table = await this.tableOrThrow(target);
     const select = [table.primaryId, VERSION, STAMP, ...[...columns].map((c) => findField(table.describe, c)?.name ?? c)];
     const found = new Map<string, Row>();
-    for (let i = 0; i < ids.length; i += DATAVERSE_LIMITS.idsPerRead) {
-      const chunk = ids.slice(i, i + DATAVERSE_LIMITS.idsPerRead);
-      const answer = await this.api.call(`reading ${table.entitySet} by ID`, { idempotent: true }, (c) =>
-        c.retrieveMultiple({ collection: table.entitySet, select: [...new Set(select)], filter: chunk.map((id) => `${table.primaryId} eq ${id}`).join(' or ') }),
-      );
-      for (const row of answer.value as Row[]) found.set(String(row[table.primaryId]).toLowerCase(), this.values(table, row, Object.keys(row)));
-    }
+    for (const row of await this.rowsWhereAny(table, [...new Set(select)], table.primaryId, ids)) found.set(String(row[table.primaryId]).toLowerCase(), this.values(table, row, Object.keys(row)));
     return found;
+  }
+
+  /** Rows whose `column` equals one of `literals` (OData literals), `idsPerRead` a call: `column eq a or column eq b …`. */
+  private async rowsWhereAny(table: DataverseTable, select: string[], column: string, literals: string[], orderBy?: string[]): Promise<Row[]> {
+    const rows: Row[] = [];
+    for (let i = 0; i < literals.length; i += DATAVERSE_LIMITS.idsPerRead) {
+      const chunk = literals.slice(i, i + DATAVERSE_LIMITS.idsPerRead);
+      const answer = await this.api.call(`reading ${table.entitySet} by ${column}`, { idempotent: true }, (c) =>
+        c.retrieveMultiple({ collection: table.entitySet, select, filter: chunk.map((v) => `${column} eq ${v}`).join(' or '), ...(orderBy ? { orderBy } : {}) }),
+      );
+      rows.push(...(answer.value as Row[]));
+    }
+    return rows;
   }
 
   /** CrmRecords from live rows, with the rows their lookups point at where paths read through them. */
@@ -370,15 +377,8 @@ export class DataverseSession implements CrmSession {
     const table = await this.tableOrThrow(spec.object);
     this.refuseFilter(spec.filter);
     const columns = this.columns(table, spec.paths);
-    const rows: Row[] = [];
-    for (let i = 0; i < ids.length; i += DATAVERSE_LIMITS.idsPerRead) {
-      const chunk = ids.slice(i, i + DATAVERSE_LIMITS.idsPerRead).map((id) => requireGuid(id, `reading ${table.entitySet}`));
-      const answer = await this.api.call(`reading ${table.entitySet} by ID`, { idempotent: true }, (c) =>
-        c.retrieveMultiple({ collection: table.entitySet, select: columns.select, filter: chunk.map((id) => `${table.primaryId} eq ${id}`).join(' or ') }),
-      );
-      rows.push(...(answer.value as Row[]));
-    }
-    return this.toRecords(table, rows, columns);
+    const guids = ids.map((id) => requireGuid(id, `reading ${table.entitySet}`));
+    return this.toRecords(table, await this.rowsWhereAny(table, columns.select, table.primaryId, guids), columns);
   }
 
   /** Values in Dataverse's terms: option-set values for labels, binds for lookups; unknown labels refused. */
@@ -486,15 +486,9 @@ export class DataverseSession implements CrmSession {
     const found = new Map<string, string[]>();
     if (wanted.length === 0) return found;
     const table = await this.tableOrThrow('contacts');
-    for (let i = 0; i < wanted.length; i += DATAVERSE_LIMITS.idsPerRead) {
-      const chunk = wanted.slice(i, i + DATAVERSE_LIMITS.idsPerRead);
-      const answer = await this.api.call('looking up contacts by email', { idempotent: true }, (c) =>
-        c.retrieveMultiple({ collection: table.entitySet, select: [table.primaryId, 'emailaddress1'], filter: chunk.map((e) => `emailaddress1 eq ${literal(e)}`).join(' or '), orderBy: ['createdon asc'] }),
-      );
-      for (const row of answer.value as Row[]) {
-        const email = typeof row['emailaddress1'] === 'string' ? row['emailaddress1'].toLowerCase() : undefined;
-        if (email) found.set(email, [...(found.get(email) ?? []), String(row[table.primaryId]).toLowerCase()]);
-      }
+    for (const row of await this.rowsWhereAny(table, [table.primaryId, 'emailaddress1'], 'emailaddress1', wanted.map(literal), ['createdon asc'])) {
+      const email = typeof row['emailaddress1'] === 'string' ? row['emailaddress1'].toLowerCase() : undefined;
+      if (email) found.set(email, [...(found.get(email) ?? []), String(row[table.primaryId]).toLowerCase()]);
     }
     return found;
   }

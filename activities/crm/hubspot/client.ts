@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
-import { CrmError } from '../errors';
+import { CrmError, header } from '../errors';
 import { HUBSPOT_SEARCH_PER_SECOND, type HubSpotSecrets, type HubSpotSettings } from './connection';
 
 /** HubSpot's error JSON (`{status, message, correlationId, category, errors?, policyName?}`). */
@@ -27,13 +27,6 @@ const ApiExceptionSchema = z.looseObject({ code: z.number(), body: z.unknown(), 
 const NetworkErrorSchema = z.looseObject({ code: z.string(), message: z.string() });
 
 const AUTH_FIX = "check the connection's token or OAuth app (`hubsync connection test <id>`) and update it with current ones (`hubsync connection update <id>`)";
-
-function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  const value = key === undefined ? undefined : headers[key];
-  return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
-}
 
 /** The time left until the next midnight UTC: when HubSpot's daily count restarts (the account's own zone in reality). */
 function untilMidnightUtcMs(now = Date.now()): number {
