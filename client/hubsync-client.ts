@@ -18,7 +18,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { PayloadCodec, SearchAttributePair } from '@temporalio/common';
-import { explainInbound, type Explanation } from '../activities/jobs/explain';
+import { explainRecord, type Explanation } from '../activities/jobs/explain';
 import { dataConverterFor } from '../workers/payload-codec';
 import { ConfigurationError, HubsyncError, NotFoundError } from '../kernel/errors';
 import { makeJobRunWorkflowId, makeJobScheduleId, makeProbeWorkflowId, makeScheduledRunWorkflowId, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../kernel/ids';
@@ -313,11 +313,12 @@ export class HubsyncClient {
   }
 
   /**
-   * Why a record of an inbound job did or did not sync (T30): the first rule that stopped it, with the facts
-   * behind it; `record` is its CRM ID, its external ID or the hub record's ID.
+   * Why a record of a job did or did not sync (T30): the first rule that stopped it, with the facts behind it,
+   * written nowhere. Inbound, `record` is its CRM ID, its external ID or the hub record's ID; outbound, the hub
+   * record's ID (`12` or `task-12`), the CRM ID it is linked to, or its external ID. `direction` tells the answer's shape.
    */
   explainRecord(jobId: string, record: string): Promise<Explanation> {
-    return explainInbound(this.pool, this.sessions('reading the record in the CRM'), jobId, record);
+    return explainRecord(this.pool, this.sessions('reading the record in the CRM'), jobId, record);
   }
 
   // ------------------------------------------------------------------------------------------ accounts

@@ -4,7 +4,8 @@
  */
 export { HubsyncClient, type HubsyncClientOptions, type HubsyncClientDeps, type JobRunHandle, type ScheduleRequest } from './hubsync-client';
 export { WriteBackRefusedError } from '../activities/writeback/prepare';
-export type { ExplainAnswer, Explanation } from '../activities/jobs/explain';
+export type { ExplainAnswer, Explanation, InboundExplanation } from '../activities/jobs/explain';
+export type { FieldChange, NextRun, OutboundExplainAnswer, OutboundExplanation } from '../activities/jobs/explain-outbound';
 export {
   CAMPAIGN_KINDS,
   HUB_RECORD_ENTITIES,

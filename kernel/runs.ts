@@ -2,6 +2,7 @@
  * Inputs and results that cross the Temporal boundary for job runs and the health probe. Only plain JSON
  * crosses it (ISO strings, not Date; records, not Map). Free of Node built-ins: workflow code imports it.
  */
+import type { BudgetWait } from './budget';
 import type { SyncCursor } from './cursors';
 import type { RunTrigger } from './ids';
 import type { RunStats } from './stats';
@@ -35,7 +36,7 @@ export interface JobRunResult {
   stats: RunStats;
 }
 
-export type RunPhase = 'starting' | 'parked' | 'paging' | 'finishing' | 'done';
+export type RunPhase = 'starting' | 'parked' | 'paging' | 'waiting' | 'finishing' | 'done';
 
 /** What a run's `progress` query answers while it runs (T24, P3). */
 export interface RunProgress {
@@ -46,6 +47,8 @@ export interface RunProgress {
   stats: RunStats;
   /** Records the source had from the cursor on when the run began; null until known. */
   expectedRecords: number | null;
+  /** While the phase is `waiting`: why the run waits for API budget and until when (P6). */
+  waiting?: BudgetWait;
 }
 
 /** Input of the end-to-end probe that `hubsync doctor` (and the test suite) runs through a worker. */
@@ -81,4 +84,6 @@ export interface PagesResult {
   done: boolean;
   /** Statistics of the pages this call covered. */
   stats: RunStats;
+  /** Set when the call stopped early because the connection's API budget is spent down to its reserve (P6). */
+  wait?: BudgetWait;
 }

@@ -17,9 +17,11 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { describeWait } from '../kernel/budget';
 import { START_CURSOR, type SyncCursor } from '../kernel/cursors';
 import { failureType, kindOfFailureType, type ErrorKind } from '../kernel/errors';
 import type { Direction } from '../kernel/job-kinds';
@@ -113,6 +115,17 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
       progress.stats = addStats(progress.stats, result.stats);
       setCurrentDetails(`${input.jobId} (${input.mode}): ${formatStats(progress.stats, { brief: true })}; cursor ${cursor.modifiedAt ?? '-'} / ${cursor.lastId ?? '-'}`);
       if (result.done) break;
+      if (result.wait) {
+        // P6: the connection's API budget is down to the write-back reserve (or the CRM asked for a pause). The
+        // run never fails for it: it sleeps on a durable timer, saying why in its progress and the Temporal UI,
+        // then pages on; the next call asks again. Each wait is one activity call, so a long one continues as new.
+        progress.phase = 'waiting';
+        progress.waiting = result.wait;
+        setCurrentDetails(`${input.jobId} (${input.mode}) ${describeWait(result.wait)}; so far ${formatStats(progress.stats, { brief: true })}`);
+        await sleep(Math.max(1000, Date.parse(result.wait.until) - Date.now()), { summary: `API budget of '${result.wait.connectionId}' (${result.wait.cause}) until ${result.wait.until}` });
+        progress.phase = 'paging';
+        delete progress.waiting;
+      }
     }
     if (!continueFrom && steps.afterPaging) {
       progress.phase = 'finishing';

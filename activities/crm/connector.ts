@@ -15,6 +15,7 @@
  */
 import type { z } from 'zod';
 import type { ConnectionKind, JobKind } from '../../kernel/job-kinds';
+import type { ApiUsage } from '../../kernel/budget';
 import type { SyncCursor } from '../../kernel/cursors';
 import type { CrmObjectDescribe, ValidationIssue } from './types';
 
@@ -111,14 +112,7 @@ export interface CrmConditionalWriteResult extends CrmWriteResult {
   requests?: number;
 }
 
-export interface ApiUsage {
-  used: number;
-  max: number;
-  /** The window `used` and `max` count in (Salesforce and HubSpot private apps: the day). */
-  window: 'day' | 'rolling';
-  /** Further limits the CRM reported (HubSpot: the rolling per-interval limit), in words. */
-  detail?: string;
-}
+export type { ApiUsage };
 
 /** The API's own batch and page limits (ARCHITECTURE rule 6): callers never exceed them. */
 export interface CrmLimits {
@@ -191,8 +185,13 @@ export interface CrmSession {
    * where the object has an active flag (Salesforce User.IsActive). At most `limit` are returned.
    */
   findRecordsByField(object: string, field: string, value: string | number | boolean, paths: string[], limit: number): Promise<CrmRecord[]>;
-  /** The org's API usage against its allocation. */
+  /** The org's API usage against its allocation (one call). */
   apiUsage(): Promise<ApiUsage>;
+  /**
+   * The usage the CRM reported on its answers since the last time this was asked, without a call of its own
+   * (Salesforce's `Sforce-Limit-Info` header); undefined when it reported nothing new or never reports it.
+   */
+  reportedUsage(): ApiUsage | undefined;
 }
 
 /** The stored form of a connection: what the hub keeps (secrets encrypted apart) and what a session opens. */

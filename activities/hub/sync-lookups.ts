@@ -256,3 +256,32 @@ export async function outboundLinks(pool: Pool, entity: HubEntity, connectionId:
     rows.map((r) => [r.hub_id, { crmId: r.crm_id, lastOutboundHash: r.last_outbound_hash, hubModifiedAt: r.hub_modified_at, crmModifiedAt: r.crm_modified_at, stampPending: r.crm_stamp_pending }]),
   );
 }
+
+/** A hub deletion an outbound job is to send (T19): the tombstone of a hub record linked to a CRM record of its object. */
+export interface LinkedTombstone {
+  hubId: number;
+  crmId: string;
+  deletedAt: string;
+}
+
+/**
+ * The hub deletions an outbound job sends to the CRM (T19), oldest first: tombstones of `entity` records linked
+ * to a `crmObject` record of the connection, except the CRM records in `except` (refused earlier in the run), or
+ * only those of `hubIds`. The run's deletion step and "why didn't record X sync?" (T30) both ask this.
+ */
+export async function linkedTombstones(
+  pool: Pool,
+  entity: HubEntity,
+  connectionId: string,
+  crmObject: string,
+  opts: { limit: number; except?: string[]; hubIds?: number[] },
+): Promise<LinkedTombstone[]> {
+  const { rows } = await pool.query<{ hub_id: number; crm_id: string; deleted_at: string }>(
+    `SELECT z.hub_id, l.crm_id, z.deleted_at FROM hub_tombstones z
+       JOIN record_links l ON l.connection_id = $1 AND l.crm_object = $2 AND l.hub_type = z.hub_type AND l.hub_id = z.hub_id
+      WHERE z.hub_type = $3 AND NOT (l.crm_id = ANY($4)) AND ($5::bigint[] IS NULL OR z.hub_id = ANY($5))
+      ORDER BY z.deleted_at, z.hub_id LIMIT $6`,
+    [connectionId, crmObject, entity, opts.except ?? [], opts.hubIds ?? null, opts.limit],
+  );
+  return rows.map((r) => ({ hubId: r.hub_id, crmId: r.crm_id, deletedAt: r.deleted_at }));
+}

@@ -8,6 +8,8 @@
  * count), parked for an unmatched parent account (T11, T26: and whether the parent has arrived since), gone
  * from the CRM, deleted in the CRM, outside the job's filter (T8), changed in the CRM after the job's last run
  * (not reached yet), and otherwise synced: when, by which run, and whether the hub record changed since.
+ *
+ * Outbound jobs are explained by explain-outbound.ts; `explainRecord` answers for a job of either direction.
  */
 import { JOB_KIND_INFO } from '../../kernel/job-kinds';
 import { ConfigurationError } from '../../kernel/errors';
@@ -16,6 +18,7 @@ import type { CrmSession } from '../crm/connector';
 import { getJob } from '../hub/jobs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
+import { explainOutbound, type OutboundExplanation } from './explain-outbound';
 
 export type ExplainAnswer =
   | { verdict: 'rejected'; code: string; reason: string; attempts: number; firstRejectedAt: string; lastAttemptAt: string; lastRunId: number | null }
@@ -26,13 +29,27 @@ export type ExplainAnswer =
   | { verdict: 'not-reached'; crmModifiedAt: string | null; lastRunAt: string | null }
   | { verdict: 'synced'; hubId: number; lastSyncedAt: string; crmModifiedAt: string | null; runId: number | null; changedInCrmSince: boolean };
 
-export interface Explanation {
+export interface InboundExplanation {
+  direction: 'inbound';
   jobId: string;
   crmObject: string;
   crmId: string;
   answer: ExplainAnswer;
   /** The answer in one sentence, with what to do where there is something to do. */
   summary: string;
+}
+
+/** The answer for a job of either direction: `direction` tells which shape it is. */
+export type Explanation = InboundExplanation | OutboundExplanation;
+
+/**
+ * Why a record of a job did or did not sync (T30): the first rule that stopped it, with the facts behind it.
+ * Inbound, `record` is the CRM ID, the external ID or the hub record's ID; outbound, the hub record's ID (`12` or
+ * `task-12`), the CRM ID it is linked to, or its external ID. Nothing is written.
+ */
+export async function explainRecord(pool: Pool, session: (connectionId: string) => Promise<CrmSession>, jobId: string, record: string): Promise<Explanation> {
+  const job = await getJob(pool, jobId);
+  return JOB_KIND_INFO[job.kind].direction === 'inbound' ? explainInbound(pool, session, jobId, record) : explainOutbound(pool, session, job, record);
 }
 
 interface Link {
@@ -56,13 +73,13 @@ async function resolveCrmId(pool: Pool, connectionId: string, crmObject: string,
 
 const iso = (v: unknown) => toIsoDateTime(v) ?? String(v);
 
-export async function explainInbound(pool: Pool, session: (connectionId: string) => Promise<CrmSession>, jobId: string, record: string): Promise<Explanation> {
+export async function explainInbound(pool: Pool, session: (connectionId: string) => Promise<CrmSession>, jobId: string, record: string): Promise<InboundExplanation> {
   const job = await getJob(pool, jobId);
   const info = JOB_KIND_INFO[job.kind];
-  if (info.direction !== 'inbound') throw new ConfigurationError(`Job '${jobId}' is a ${job.kind} job; \`job explain\` answers for inbound jobs so far.`, { code: 'WRONG_JOB_KIND' });
+  if (info.direction !== 'inbound') throw new ConfigurationError(`Job '${jobId}' is a ${job.kind} job, not an inbound one (explainRecord answers for both).`, { code: 'WRONG_JOB_KIND' });
   const crmObject = job.config.crmObject;
   const { crmId, link } = await resolveCrmId(pool, job.connectionId, crmObject, info.entity, record);
-  const explained = (answer: ExplainAnswer, summary: string): Explanation => ({ jobId, crmObject, crmId, answer, summary });
+  const explained = (answer: ExplainAnswer, summary: string): InboundExplanation => ({ direction: 'inbound', jobId, crmObject, crmId, answer, summary });
 
   const rejected = (await pool.query<{ reason_code: string; reason: string; attempts: number; first_rejected_at: string; last_attempt_at: string; last_run_id: string | null }>(
     'SELECT reason_code, reason, attempts, first_rejected_at, last_attempt_at, last_run_id FROM rejected_records WHERE job_id = $1 AND lower(source_id) = lower($2)',

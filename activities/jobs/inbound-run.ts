@@ -7,6 +7,7 @@
 import { Context } from '@temporalio/activity';
 import type { SyncCursor } from '../../kernel/cursors';
 import { START_CURSOR } from '../../kernel/cursors';
+import type { BudgetWait } from '../../kernel/budget';
 import type { PagesInput, PagesResult } from '../../kernel/runs';
 import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
 import type { CrmPage } from '../crm/connector';
@@ -16,8 +17,11 @@ import { forgetKept } from '../hub/outcomes';
 import { committedPage } from '../hub/runs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
+import { budgetGate } from './budget-gate';
 import { writeInboundDeletions, writeInboundPage } from './inbound-page';
 
+/** API calls a page read is counted as against the budget (its own query; lookups are few and cached). */
+const INBOUND_CALLS_PER_PAGE = 1;
 /** Deleted IDs per transaction when a connector reports deletions apart from its pages. */
 const DELETIONS_PER_PAGE = 500;
 
@@ -115,11 +119,18 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
       const session = await deps.session(job.connectionId);
       const spec = inboundReadSpec(job.config);
       const pageSize = Math.min(deps.pageSize ?? session.limits.pageSize, session.limits.pageSize);
-      const read = (from: SyncCursor) => session.readPage(spec, from, { pageSize, includeDeleted: true });
+      const budget = budgetGate(deps.pool, job.connectionId, session);
+      const read = async (from: SyncCursor) => {
+        const page = await session.readPage(spec, from, { pageSize, includeDeleted: true });
+        await budget.afterCalls();
+        return page;
+      };
       // Only an earlier attempt can have committed pages (heartbeats are throttled, so the last one sent may
       // lag behind): look them up until the first page that is not there, then stop looking.
       let mayBeCommitted = resumed !== undefined || ctx.info.attempt > 1;
       let prefetched: Promise<CrmPage> | undefined;
+      /** A wait the gate answered when the next page was to be read ahead. */
+      let budgetWait: BudgetWait | undefined;
       // Within the page budget, and then for the page read ahead while the budget's last page was written.
       while (pageNo < lastPage || prefetched) {
         ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
@@ -131,13 +142,27 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
           else mayBeCommitted = false;
         }
         if (!outcome) {
-          const page = await (prefetched ?? read(cursor));
-          prefetched = undefined;
+          if (!prefetched) {
+            // P6: a page is read only while the connection's API budget is above the write-back reserve.
+            const wait = budgetWait ?? (await budget.beforeCalls(INBOUND_CALLS_PER_PAGE));
+            if (wait) return { cursor, pageNo, done: false, stats, wait };
+          }
+          let page: CrmPage;
+          try {
+            page = await (prefetched ?? read(cursor));
+          } catch (err) {
+            // A 429 with Retry-After (past what the client waits itself): the run pauses on a timer, not a retry.
+            const paused = await budget.pausedBy(err);
+            if (paused) return { cursor, pageNo, done: false, stats, wait: paused };
+            throw err;
+          } finally {
+            prefetched = undefined;
+          }
           if (page.records.length === 0) return { cursor, pageNo, done: true, stats };
           // The next page's query depends only on this page's cursor: read it while this page is written.
           // After the budget's last page this read-ahead is written by this call too (every page read is a
           // page written), and when it comes back empty the run ends without another call.
-          if (!page.done && pageNo < lastPage) {
+          if (!page.done && pageNo < lastPage && !(budgetWait = await budget.beforeCalls(INBOUND_CALLS_PER_PAGE))) {
             prefetched = read(page.next);
             prefetched.catch(() => undefined); // surfaces when awaited on the next page
           }

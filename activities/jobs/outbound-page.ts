@@ -139,14 +139,22 @@ async function pendingStamps(pool: Pool, job: OutboundJob, limit: number): Promi
   return rows.map((r) => r.crm_id);
 }
 
+/** A linked CRM record as the page's conflict read found it; `fields` holds the values of `paths` when asked for. */
+export interface CrmStamp {
+  exists: boolean;
+  modifiedAt: string | null;
+  fields?: Record<string, unknown>;
+}
+
 /**
  * Reads the CRM stamps of `ids` (one query) and records them on their links: the next inbound run then sees
- * hubsync's own writes as unchanged (T29). Returns the stamps, for the page's conflict decisions.
+ * hubsync's own writes as unchanged (T29). Returns the stamps, for the page's conflict decisions, with the values
+ * of `paths` when there are any (T30 compares them with what the update would send).
  */
-async function readStamps(session: CrmSession, object: string, ids: string[]): Promise<Map<string, { exists: boolean; modifiedAt: string | null }>> {
+async function readStamps(session: CrmSession, object: string, ids: string[], paths: string[] = []): Promise<Map<string, CrmStamp>> {
   if (ids.length === 0) return new Map();
-  const records = await session.readByIds({ object, paths: [] }, ids);
-  return new Map(records.map((r) => [r.id, { exists: !r.deleted, modifiedAt: r.modifiedAt }]));
+  const records = await session.readByIds({ object, paths }, ids);
+  return new Map(records.map((r) => [r.id, { exists: !r.deleted, modifiedAt: r.modifiedAt, ...(paths.length ? { fields: r.fields } : {}) }]));
 }
 
 async function settleStamps(client: PoolClient, job: OutboundJob, stamps: Map<string, { modifiedAt: string | null }>): Promise<void> {
@@ -196,9 +204,11 @@ async function writeWithLockRetries(write: (records: CrmWrite[]) => Promise<CrmW
 }
 
 /**
- * The plan for one page of hub records, the same for a run and for preview (T9): map, match the parent
- * account, decide, read the linked CRM records' stamps for the conflict rule (T18), resolve owners and
- * contacts, and build each write's payload. `pending` are links whose stamp the same read settles (runs only).
+ * The plan for one page of hub records, the same for a run, for preview (T9) and for explaining one record
+ * (T30, a page of one): map, match the parent account, decide, read the linked CRM records' stamps for the
+ * conflict rule (T18), resolve owners and contacts, and build each write's payload. `pending` are links whose
+ * stamp the same read settles (runs only); `readValues` makes that read also bring the CRM's values of the
+ * fields an update sends (explain), in the same one query.
  */
 export async function planOutboundPage(
   deps: OutboundPageDeps,
@@ -206,7 +216,8 @@ export async function planOutboundPage(
   records: HubRecordForOutbound[],
   now: Date,
   pending: string[] = [],
-): Promise<{ planned: PlannedOutbound[]; stamps: Map<string, { exists: boolean; modifiedAt: string | null }>; settled: string[] }> {
+  readValues = false,
+): Promise<{ planned: PlannedOutbound[]; stamps: Map<string, CrmStamp>; settled: string[] }> {
   const { pool, session } = deps;
   const { config } = job;
   const entity = JOB_KIND_INFO[config.kind].entity as OutboundEntity;
@@ -225,7 +236,8 @@ export async function planOutboundPage(
   // links written earlier whose new stamp is not known yet, as far as the query's ID budget goes.
   const updateIds = planned.flatMap((p) => (p.decision.action === 'update' && p.link ? [p.link.crmId] : []));
   const settled = pending.slice(0, Math.max(0, session.limits.idsPerRead - updateIds.length));
-  const stamps = await readStamps(session, config.crmObject, [...new Set([...updateIds, ...settled])]);
+  const valuePaths = readValues ? [...new Set(planned.flatMap((p) => (p.decision.action === 'update' ? [...Object.keys(p.mapped.fields), ...[p.mapped.ownerField, p.mapped.whoField].filter((f): f is string => Boolean(f))] : [])))] : [];
+  const stamps = await readStamps(session, config.crmObject, [...new Set([...updateIds, ...settled])], valuePaths);
   planned = planned.map((p) =>
     p.decision.action === 'update' && p.link
       ? { ...p, decision: decideOutbound(config, p.record, p.mapped, { crmParentId: p.crmParentId, link: p.link, now, crm: stamps.get(p.link.crmId) ?? { exists: false, modifiedAt: null } }) }

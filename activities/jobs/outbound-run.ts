@@ -14,9 +14,10 @@ import { getJobForRun } from '../hub/jobs';
 import { forgetKept, keepRejected, type KeptRecord } from '../hub/outcomes';
 import { committedPage, recordPage } from '../hub/runs';
 import { withTransaction, type Pool } from '../hub/store';
-import { ENTITY_TABLE, readOutboundRecords } from '../hub/sync-lookups';
+import { ENTITY_TABLE, linkedTombstones, readOutboundRecords } from '../hub/sync-lookups';
 import { DEFAULT_UPDATE_WINDOW_DAYS, type JobConfig } from '../mapping/job-config';
 import { JOB_KIND_INFO } from '../../kernel/job-kinds';
+import { budgetGate } from './budget-gate';
 import { EmailLookupCache, OUTBOUND_PAGE_SIZE, settlePendingStamps, syncOutboundPage, type OutboundEntity, type OutboundJob } from './outbound-page';
 
 export interface OutboundRunDeps {
@@ -39,6 +40,8 @@ export function windowStart(config: JobConfig, now: Date): string {
   return new Date(now.getTime() - (config.updateWindowDays ?? DEFAULT_UPDATE_WINDOW_DAYS) * 86_400_000).toISOString();
 }
 
+/** API calls a page is counted as against the budget: the read of the linked records and the write. */
+const OUTBOUND_CALLS_PER_PAGE = 2;
 /** CRM errors that mean a record to delete is gone already: the deletion has happened. */
 const ALREADY_GONE = new Set(['ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY', 'NOT_FOUND']);
 
@@ -101,6 +104,7 @@ export function createOutboundRunActivities(deps: OutboundRunDeps) {
       const { job, entity, session, pageDeps } = await open(input);
       const pageSize = Math.min(deps.pageSize ?? OUTBOUND_PAGE_SIZE, session.limits.writeBatchSize);
       let mayBeCommitted = resumed !== undefined || ctx.info.attempt > 1;
+      const budget = budgetGate(deps.pool, job.connectionId, session);
       while (pageNo < lastPage) {
         ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
         let outcome: { stats: RunStats; nextCursor: SyncCursor; size: number } | undefined;
@@ -114,7 +118,19 @@ export function createOutboundRunActivities(deps: OutboundRunDeps) {
           const now = new Date();
           const records = await readOutboundRecords(deps.pool, entity, job.config.hubFilter, { order: 'keyset', after: cursor, updatedSince: windowStart(job.config, now), limit: pageSize });
           if (records.length === 0) return { cursor, pageNo, done: true, stats };
-          const written = await syncOutboundPage(pageDeps, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: true, now }, records, cursor);
+          // P6: a page is sent only while the connection's API budget is above the write-back reserve.
+          const wait = await budget.beforeCalls(OUTBOUND_CALLS_PER_PAGE);
+          if (wait) return { cursor, pageNo, done: false, stats, wait };
+          let written: Awaited<ReturnType<typeof syncOutboundPage>>;
+          try {
+            written = await syncOutboundPage(pageDeps, job, { runId: input.runId, pageNo, statsBefore: addStats(input.statsBefore, stats), advanceCursor: true, now }, records, cursor);
+          } catch (err) {
+            // A 429 with Retry-After: the run pauses on a timer and sends the page again after it, as a retried activity would.
+            const paused = await budget.pausedBy(err);
+            if (paused) return { cursor, pageNo, done: false, stats, wait: paused };
+            throw err;
+          }
+          await budget.afterCalls();
           outcome = { ...written, size: records.length };
         }
         stats = addStats(stats, outcome.stats);
@@ -146,33 +162,27 @@ export function createOutboundRunActivities(deps: OutboundRunDeps) {
           pageNo++;
           continue;
         }
-        const { rows } = await deps.pool.query<{ hub_id: number; crm_id: string }>(
-          `SELECT z.hub_id, l.crm_id FROM hub_tombstones z
-             JOIN record_links l ON l.connection_id = $1 AND l.crm_object = $2 AND l.hub_type = z.hub_type AND l.hub_id = z.hub_id
-            WHERE z.hub_type = $3 AND NOT (l.crm_id = ANY($4))
-            ORDER BY z.deleted_at, z.hub_id LIMIT $5`,
-          [job.connectionId, job.config.crmObject, entity, refused, session.limits.writeBatchSize],
-        );
+        const rows = await linkedTombstones(deps.pool, entity, job.connectionId, job.config.crmObject, { except: refused, limit: session.limits.writeBatchSize });
         if (rows.length === 0) break;
-        const results = await session.writeBatch(job.config.crmObject, 'delete', rows.map((r) => ({ id: r.crm_id, fields: {} })));
+        const results = await session.writeBatch(job.config.crmObject, 'delete', rows.map((r) => ({ id: r.crmId, fields: {} })));
         const page = emptyStats();
         page.pages = 1;
         const deleted: string[] = [];
         const rejected: KeptRecord[] = [];
         rows.forEach((row, i) => {
           const result = results[i]!;
-          if (result.ok || result.errors.some((e) => ALREADY_GONE.has(e.code))) deleted.push(row.crm_id);
+          if (result.ok || result.errors.some((e) => ALREADY_GONE.has(e.code))) deleted.push(row.crmId);
           else {
-            refused.push(row.crm_id);
+            refused.push(row.crmId);
             const code = result.errors[0]?.code ?? 'UNKNOWN';
-            rejected.push({ sourceId: String(row.hub_id), code, reason: `deleting ${job.config.crmObject} ${row.crm_id}: ${result.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}` });
+            rejected.push({ sourceId: String(row.hubId), code, reason: `deleting ${job.config.crmObject} ${row.crmId}: ${result.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}` });
             page.rejected[code] = (page.rejected[code] ?? 0) + 1;
           }
         });
         page.deleted = deleted.length;
         await withTransaction(deps.pool, async (client) => {
           if (deleted.length) await client.query('DELETE FROM record_links WHERE connection_id = $1 AND crm_object = $2 AND crm_id = ANY($3)', [job.connectionId, job.config.crmObject, deleted]);
-          await forgetKept(client, job.jobId, rows.filter((r) => deleted.includes(r.crm_id)).map((r) => String(r.hub_id)), { rejected: true });
+          await forgetKept(client, job.jobId, rows.filter((r) => deleted.includes(r.crmId)).map((r) => String(r.hubId)), { rejected: true });
           await keepRejected(client, job.jobId, input.runId, rejected);
           await recordPage(client, input.runId, { pageNo, nextCursor: START_CURSOR, stats: page, runStats: addStats(addStats(input.statsBefore, stats), page) });
         });

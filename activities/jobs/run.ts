@@ -17,6 +17,7 @@ import { readCursor, recordRunEnd, recordRunStart, type RunStatus, type Workflow
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
 import { countOutboundRecords } from '../hub/sync-lookups';
+import { budgetGate } from './budget-gate';
 import { windowStart } from './outbound-run';
 import { validateJob, validationErrors } from './validate-job';
 
@@ -100,7 +101,13 @@ export function createRunActivities(deps: RunDeps) {
       if (input.direction === 'outbound' && entity !== 'account') {
         return countOutboundRecords(deps.pool, entity, job.config.hubFilter, { after: input.cursor, updatedSince: windowStart(job.config, new Date()) });
       }
-      return (await deps.session(job.connectionId)).countRecords(inboundReadSpec(job.config), input.cursor, true);
+      const session = await deps.session(job.connectionId);
+      // The count is one CRM call made for progress alone: not made when the budget is down to its reserve (P6).
+      const budget = budgetGate(deps.pool, job.connectionId, session);
+      if (await budget.beforeCalls(1, { askCrm: false })) return null;
+      const count = await session.countRecords(inboundReadSpec(job.config), input.cursor, true);
+      await budget.afterCalls();
+      return count;
     },
 
     /** Records the run's end: status, final statistics, the failure's message and fix. */

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { checkConnection, openSession } from '../../activities/sessions';
 import { addConnection, getConnection, listConnections, removeConnection, updateConnection } from '../../activities/hub/connections';
 import { print, printJson, table, withContext } from '../context';
-import { readConfigFile } from '../input';
+import { budgetSummary, loadBudget, recordUsage, setBudgetSettings } from '../../activities/hub/budgets';
+import { intOption, readConfigFile } from '../input';
 
 interface AddOptions {
   file?: string;
@@ -118,12 +119,29 @@ export function registerConnectionCommands(program: Command): void {
         const started = Date.now();
         const session = await openSession(ctx.pool, ctx.secretBox(), id);
         const usage = await session.apiUsage();
+        await recordUsage(ctx.pool, id, usage, new Date()); // the budget jobs spend on (P6) learns it too
         const result = { id, ok: true, kind: session.kind, instanceUrl: session.instanceUrl, apiUsage: usage, elapsedMs: Date.now() - started };
         if (opts.json) return printJson(result);
         print(`✔ ${summary.id}: authenticated to ${session.instanceUrl} (${session.kind}) in ${result.elapsedMs} ms`);
         const share = `${usage.used} of ${usage.max} requests (${((usage.used / Math.max(usage.max, 1)) * 100).toFixed(1)}%)`;
         print(`  API usage ${usage.window === 'day' ? 'today' : 'in the rolling window'}: ${share}`);
         if (usage.detail) print(`  rate limit: ${usage.detail}`);
+      }),
+    );
+
+  connection
+    .command('budget <id>')
+    .description("Show the connection's API budget (P6): the CRM's last report and the share jobs leave to write-backs; change it")
+    .option('--reserve <percent>', 'percentage of a daily allowance jobs leave to write-backs (default 10)', intOption('--reserve', 0, 90))
+    .option('--recheck <seconds>', 'how often a job waiting at the reserve asks the CRM again (default 300)', intOption('--recheck', 1, 86400))
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { reserve?: number; recheck?: number; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const changing = opts.reserve !== undefined || opts.recheck !== undefined;
+        const state = changing ? await setBudgetSettings(ctx.pool, id, { reservePercent: opts.reserve, recheckSeconds: opts.recheck }) : (await getConnection(ctx.pool, id), await loadBudget(ctx.pool, id));
+        if (opts.json) return printJson(state);
+        print(`${id}:`);
+        for (const line of budgetSummary(state, Date.now())) print(`  ${line}`);
       }),
     );
 

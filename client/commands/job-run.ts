@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { describeWait } from '../../kernel/budget';
 import type { RunProgress } from '../../kernel/runs';
 import { formatStats } from '../../kernel/stats';
 import { print, printJson, table, withContext } from '../context';
@@ -16,7 +17,8 @@ function progressLine(p: RunProgress): string {
   const known = p.expectedRecords !== null && p.expectedRecords > 0;
   const ratio = known ? Math.min(1, p.stats.read / (p.expectedRecords as number)) : 0;
   const bar = known ? `[${'#'.repeat(Math.round(ratio * width)).padEnd(width, '.')}] ${Math.round(ratio * 100)}%` : `[${p.phase}]`;
-  return `${bar} ${p.stats.read}${known ? `/${p.expectedRecords}` : ''} records, ${p.stats.pages} pages; ${p.stats.created} created, ${p.stats.updated} updated`;
+  const line = `${bar} ${p.stats.read}${known ? `/${p.expectedRecords}` : ''} records, ${p.stats.pages} pages; ${p.stats.created} created, ${p.stats.updated} updated`;
+  return p.waiting ? `${line}; ${describeWait(p.waiting)}` : line;
 }
 
 /**

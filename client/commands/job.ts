@@ -3,7 +3,7 @@
  * enable, disable, delete. Every change is validated before it is saved and bumps the job's version.
  */
 import type { Command } from 'commander';
-import { explainInbound } from '../../activities/jobs/explain';
+import { explainRecord } from '../../activities/jobs/explain';
 import { isJobKind, JOB_KIND_INFO, JOB_KINDS } from '../../kernel/job-kinds';
 import type { ValidationIssue } from '../../activities/crm/types';
 import { openSession } from '../../activities/sessions';
@@ -171,13 +171,17 @@ export function registerJobCommands(program: Command): void {
 
   job
     .command('explain <job> <record>')
-    .description("Why a record did or did not sync (T30): the first rule that stopped it, with the facts; the record by CRM ID, external ID or hub ID")
+    .description("Why a record did or did not sync (T30): the first rule that stopped it, with the facts; inbound by CRM ID, external ID or hub ID, outbound by hub ID (12 or task-12), CRM ID or external ID")
     .option('--json', 'machine-readable output')
     .action(async (id: string, record: string, opts: { json?: boolean }) =>
       withContext(async (ctx) => {
-        const explanation = await explainInbound(ctx.pool, (connectionId) => openSession(ctx.pool, ctx.secretBox(), connectionId), id, record);
+        const explanation = await explainRecord(ctx.pool, (connectionId) => openSession(ctx.pool, ctx.secretBox(), connectionId), id, record);
         if (opts.json) return printJson(explanation);
-        print(`${explanation.crmObject} ${explanation.crmId} in job '${explanation.jobId}': ${explanation.answer.verdict}`);
+        const subject =
+          explanation.direction === 'inbound'
+            ? `${explanation.crmObject} ${explanation.crmId}`
+            : `Hub ${explanation.hubType.replace('_', ' ')} ${explanation.hubId ?? record} (${explanation.crmId ? `${explanation.crmObject} ${explanation.crmId}` : `no ${explanation.crmObject}`})`;
+        print(`${subject} in job '${explanation.jobId}': ${explanation.answer.verdict}`);
         print(`  ${explanation.summary}`);
       }),
     );

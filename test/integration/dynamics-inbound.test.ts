@@ -2,6 +2,7 @@
 // real Temporal dev server, PostgreSQL, the Dataverse sandbox over HTTP with dynamics-web-api. Incremental
 // runs read through change tracking: the delta link a run ends on is where the next one starts.
 import { Client, Connection } from '@temporalio/client';
+import { loadBudget } from '../../activities/hub/budgets';
 import { createValidatedJob, JobValidationError } from '../../activities/jobs/configure';
 import { configFromTemplate, type JobConfig } from '../../activities/mapping/job-config';
 import { HubsyncClient } from '../../client/hubsync-client';
@@ -151,6 +152,42 @@ describe('Dataverse accounts inbound', () => {
       expect((await requests('GET', '/api/data/v9.2/accounts')).map((r) => r.status)).toEqual([200]);
       expect((await requests('GET', '/api/data/v9.2/systemusers')).map((r) => r.status)).toEqual([429, 401, 200]);
       expect(await requests('POST', '/*/oauth2/v2.0/token')).toHaveLength(2);
+    } finally {
+      await dv.admin('DELETE', '/__admin/faults');
+    }
+  });
+
+  it("pauses on a timer for a 429 whose Retry-After is longer than the client waits, stored for the connection, then completes (P6)", async () => {
+    const id = ((await dv.client.retrieveMultiple({ collection: 'accounts', select: ['accountid'], top: 1 })).value as Array<{ accountid: string }>)[0]!.accountid;
+    await dv.client.update({ collection: 'accounts', key: id, data: { name: 'Changed before a long 429' } });
+    // 31 s: past the 30 s a job's client waits on its own, so the run itself pauses.
+    await dv.admin('POST', '/__admin/faults', { method: 'GET', path: '/api/data/v9.2/accounts', status: 429, retryAfterSeconds: 31, count: 1 });
+    try {
+      await clearLog();
+      const result = await withWorker(
+        pool,
+        async () => {
+          const handle = await hubsync.startRun(JOB, 'incremental');
+          let progress = await hubsync.progress(handle).catch(() => undefined);
+          for (let i = 0; i < 300 && progress?.phase !== 'waiting'; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            progress = await hubsync.progress(handle).catch(() => undefined);
+          }
+          expect(progress?.waiting).toMatchObject({ connectionId: C, cause: 'rate-limit', reason: expect.stringMatching(/asked to wait 31 s/) });
+          // Every job of the connection sees the pause: it is in the hub store, not in one worker.
+          const stored = await loadBudget(pool, C);
+          expect(Date.parse(stored.blocked!.until) - Date.now()).toBeGreaterThan(20_000);
+          const done = await handle.result();
+          const history = (await handle.fetchHistory()).events ?? [];
+          expect(history.filter((e) => e.activityTaskFailedEventAttributes)).toHaveLength(0);
+          expect(history.some((e) => e.timerStartedEventAttributes)).toBe(true);
+          return done;
+        },
+        { secretBox: () => testSecretBox },
+      );
+      expect(result.stats).toMatchObject({ read: 1, updated: 1, rejected: {} });
+      expect((await hubAccount(id))?.name).toBe('Changed before a long 429');
+      expect((await requests('GET', '/api/data/v9.2/accounts')).map((r) => r.status)).toEqual([429, 200]);
     } finally {
       await dv.admin('DELETE', '/__admin/faults');
     }

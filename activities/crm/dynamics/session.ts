@@ -554,6 +554,14 @@ export class DataverseSession implements CrmSession {
   }
 
   /**
+   * Nothing without a call: dynamics-web-api keeps answers' headers to itself, and Dataverse's window is a
+   * rolling five minutes with no reserve to keep; its 429s (Retry-After) are what a job waits on.
+   */
+  reportedUsage(): ApiUsage | undefined {
+    return undefined;
+  }
+
+  /**
    * Dataverse has no daily allowance an API reports; service protection counts requests in a 5-minute sliding
    * window (6,000 per user) and says what is left in `x-ms-ratelimit-burst-remaining-xrm-requests` (and the
    * execution time left in `x-ms-ratelimit-time-remaining-xrm-requests`) on its answers. One WhoAmI reads them.

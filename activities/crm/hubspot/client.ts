@@ -12,6 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
+import type { ApiUsage } from '../connector';
 import { CrmError, header } from '../errors';
 import { HUBSPOT_SEARCH_PER_SECOND, type HubSpotSecrets, type HubSpotSettings } from './connection';
 
@@ -105,6 +106,8 @@ export class HubSpotApi {
   private refreshing: Promise<void> | undefined;
   private lastSearchAt = 0;
   private readonly searchGapMs: number;
+  /** The newest daily usage HubSpot reported on an answer, until taken. */
+  private reported: ApiUsage | undefined;
 
   constructor(
     readonly connectionId: string,
@@ -112,8 +115,27 @@ export class HubSpotApi {
     private readonly settings: HubSpotSettings,
     private readonly secrets: HubSpotSecrets,
   ) {
-    this.client = new Client({ basePath: baseUrl, ...(secrets.accessToken ? { accessToken: secrets.accessToken } : {}) });
+    // The typed APIs return bodies only; this hook sees every answer's headers on the way (P6: the daily
+    // allowance HubSpot reports to private apps in X-HubSpot-RateLimit-Daily and -Daily-Remaining).
+    const observe = {
+      pre: (ctx: unknown) => ctx,
+      post: (ctx: unknown) => {
+        const headers = (ctx as { headers?: Record<string, string> }).headers ?? {};
+        const daily = Number(headers['x-hubspot-ratelimit-daily']);
+        const remaining = Number(headers['x-hubspot-ratelimit-daily-remaining']);
+        if (headers['x-hubspot-ratelimit-daily'] && Number.isFinite(daily) && Number.isFinite(remaining)) this.reported = { used: daily - remaining, max: daily, window: 'day' };
+        return ctx;
+      },
+    };
+    this.client = new Client({ basePath: baseUrl, middleware: [observe], ...(secrets.accessToken ? { accessToken: secrets.accessToken } : {}) });
     this.searchGapMs = 1000 / (settings.searchPerSecond ?? HUBSPOT_SEARCH_PER_SECOND);
+  }
+
+  /** The daily usage reported since the last time this was asked (undefined: nothing new, or an OAuth app). */
+  takeReportedUsage(): ApiUsage | undefined {
+    const usage = this.reported;
+    this.reported = undefined;
+    return usage;
   }
 
   get oauth(): boolean {

@@ -498,6 +498,11 @@ export class HubSpotSession implements CrmSession {
     return this.toRecords(object, answer.results, owners);
   }
 
+  /** What the answers' X-HubSpot-RateLimit-Daily headers said (private apps; OAuth apps have no daily allowance). */
+  reportedUsage(): ApiUsage | undefined {
+    return this.api.takeReportedUsage();
+  }
+
   /**
    * The rate-limit state from HubSpot's X-HubSpot-RateLimit-* headers on one cheap call (the client's typed
    * APIs drop headers; apiRequest keeps them): the daily allowance for private apps, the rolling window always.

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { SyncCursor } from '../../../kernel/cursors';
 import { toIsoDateTime } from '../../../kernel/datetime';
 import { JOB_KINDS } from '../../../kernel/job-kinds';
-import { cursorAfter, type CrmConditionalWriteResult, type CrmConnector, type CrmPage, type CrmRecord, type CrmSession, type CrmUser, type CrmVersionedRecord, type CrmWrite, type CrmWriteResult, type ReadOptions, type ReadSpec, type WriteOperation } from '../connector';
+import { cursorAfter, type ApiUsage, type CrmConditionalWriteResult, type CrmConnector, type CrmPage, type CrmRecord, type CrmSession, type CrmUser, type CrmVersionedRecord, type CrmWrite, type CrmWriteResult, type ReadOptions, type ReadSpec, type WriteOperation } from '../connector';
 import { CrmError } from '../errors';
 import type { CrmObjectDescribe, ValidationIssue } from '../types';
 import { apiUsage, describeCache, openSalesforce, toCrmError } from './client';
@@ -246,6 +246,15 @@ export class SalesforceSession implements CrmSession {
 
   apiUsage() {
     return apiUsage(this.conn);
+  }
+
+  /** jsforce replaces `conn.limitInfo` with a new object on every answer carrying `Sforce-Limit-Info`. */
+  private lastLimitInfo: unknown;
+  reportedUsage(): ApiUsage | undefined {
+    const info = this.conn.limitInfo;
+    if (info === this.lastLimitInfo || !info?.apiUsage) return undefined;
+    this.lastLimitInfo = info;
+    return { used: info.apiUsage.used, max: info.apiUsage.limit, window: 'day' };
   }
 }
 
