@@ -82,8 +82,18 @@ export interface LinkResult {
  * other record of that connection; the record is not another account's unless `move`. Moving carries the
  * connection's attribute values and assignments over to the account. A refusal writes nothing.
  */
+/** What a CRM record ID can look like in any CRM hubsync connects to (Salesforce, HubSpot, Dataverse GUIDs). */
+const CRM_RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
 export async function linkAccount(pool: Pool, session: SessionSource, request: LinkRequest): Promise<LinkResult> {
   const id = await accountId(pool, request.account);
+  const given = typeof request.crmId === 'string' ? request.crmId.trim() : '';
+  if (!CRM_RECORD_ID.test(given)) {
+    const shown = typeof request.crmId === 'string' ? (request.crmId.length > 60 ? `${request.crmId.slice(0, 60)}…` : request.crmId) : String(request.crmId);
+    throw new ConfigurationError(`'${shown}' is not a CRM record ID of '${request.connectionId}': an ID is 1 to 100 letters, digits, '.', '_' or '-'; nothing was linked.`, {
+      fix: 'check the record ID in the CRM (Salesforce: 15 or 18 letters and digits; HubSpot: digits; Dataverse: a GUID)',
+    });
+  }
   const jobs = (await listJobs(pool)).filter((j) => j.kind === 'accounts-inbound' && j.connectionId === request.connectionId);
   const job = jobs[0];
   if (!job) {
@@ -93,7 +103,7 @@ export async function linkAccount(pool: Pool, session: SessionSource, request: L
   }
   const crmObject = job.config.crmObject;
   const crm = await session(request.connectionId);
-  const [record] = await crm.readByIds({ object: crmObject, paths: [] }, [request.crmId.trim()]);
+  const [record] = await crm.readByIds({ object: crmObject, paths: [] }, [given]);
   if (!record) {
     throw new NotFoundError(`The CRM of '${request.connectionId}' has no ${crmObject} '${request.crmId}' (or job ${job.id}'s filter leaves it out).`, { fix: 'check the record ID in the CRM' });
   }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConfigurationError, ConflictError, NotFoundError } from '../../kernel/errors';
 import { describeIssue } from '../../kernel/zod-issues';
+import { unsafeText } from '../../kernel/text';
 import { CONNECTION_KINDS, type ConnectionKind } from '../../kernel/job-kinds';
 import type { StoredConnectionParts } from '../crm/connector';
 import { connectorFor } from '../crm';
@@ -50,20 +51,41 @@ function summary(row: ConnectionRow): ConnectionSummary {
   return { id: row.id, kind: row.kind, baseUrl: row.base_url, settings, secretNames, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
-function refuse(issues: z.core.$ZodIssue[]): never {
-  throw new ConfigurationError(`Invalid connection; nothing was saved:\n${issues.map((i) => `  - ${i.path.join('.') || 'connection'}: ${describeIssue(i)}`).join('\n')}`, {
+function refuse(problems: Array<{ path: string; problem: string }>): never {
+  throw new ConfigurationError(`Invalid connection; nothing was saved:\n${problems.map((p) => `  - ${p.path || 'connection'}: ${p.problem}`).join('\n')}`, {
     fix: 'correct the settings named above (`hubsync connection add --help` lists them)',
+  });
+}
+
+const zodProblems = (issues: z.core.$ZodIssue[]) => issues.map((i) => ({ path: i.path.join('.'), problem: describeIssue(i) }));
+
+/** Longest setting or secret a connection takes (URLs, IDs, tokens are far shorter). */
+export const MAX_CONNECTION_SETTING = 8192;
+
+/**
+ * Every text setting and secret is one line of plain text: a line break or another control character would
+ * end up in an HTTP header or form (header injection) and is never part of a URL, an ID or a token. Values
+ * are never echoed: they may be secrets.
+ */
+function textProblems(input: unknown): Array<{ path: string; problem: string }> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  return Object.entries(input).flatMap(([path, value]) => {
+    if (typeof value !== 'string') return [];
+    const problem = value.length > MAX_CONNECTION_SETTING ? `too long: at most ${MAX_CONNECTION_SETTING} characters` : unsafeText(value, { lineBreaks: false });
+    return problem ? [{ path, problem }] : [];
   });
 }
 
 /** Validates input against its kind's connector; the parts to store. Nothing is written. */
 export function parseNewConnection(input: unknown): { id: string; kind: ConnectionKind; stored: StoredConnectionParts } {
+  const unsafe = textProblems(input);
+  if (unsafe.length > 0) refuse(unsafe);
   const head = ConnectionHeadSchema.safeParse(input);
-  if (!head.success) refuse(head.error.issues);
+  if (!head.success) refuse(zodProblems(head.error.issues));
   const { id, kind, ...rest } = head.data;
   const connector = connectorFor(kind);
   const parsed = connector.connectionSchema.safeParse(rest);
-  if (!parsed.success) refuse(parsed.error.issues);
+  if (!parsed.success) refuse(zodProblems(parsed.error.issues));
   return { id, kind, stored: connector.toStored(parsed.data) };
 }
 
@@ -108,6 +130,13 @@ export async function updateConnection(pool: Pool, box: SecretBox, id: string, c
   const version = (await pool.query<{ v: string }>('SELECT updated_at::text AS v FROM crm_connections WHERE id = $1', [id])).rows[0]?.v;
   const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
   if (Object.keys(given).length === 0) throw new ConfigurationError(`Nothing to change for connection '${id}'.`, { fix: 'give the settings or secrets to change as flags or in --file' });
+  for (const key of ['id', 'kind'] as const) {
+    if (key in given && given[key] !== current[key]) {
+      throw new ConfigurationError(`Connection '${id}': the ${key} of a connection cannot change (it is '${current[key]}', the update asks for '${String(given[key]).slice(0, 100)}'); nothing was saved.`, {
+        fix: `add a new connection with \`hubsync connection add\`${key === 'kind' ? ' --kind <kind>' : ''}, create its jobs, then remove '${id}' once no job uses it`,
+      });
+    }
+  }
   const { stored } = parseNewConnection({ baseUrl: current.baseUrl, ...current.settings, ...current.secrets, ...given, id, kind: current.kind });
   await opts.check?.({ id, kind: current.kind, ...stored });
   const settings = { ...stored.settings, secretNames: Object.keys(stored.secrets) };

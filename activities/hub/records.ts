@@ -11,6 +11,7 @@ import { toIsoDateTime } from '../../kernel/datetime';
 import { ConfigurationError, NotFoundError } from '../../kernel/errors';
 import type { HubEntity } from '../../kernel/job-kinds';
 import { describeIssue } from '../../kernel/zod-issues';
+import { unsafeText } from '../../kernel/text';
 import { withTransaction, type Pool } from './store';
 import { ENTITY_TABLE } from './sync-lookups';
 
@@ -175,10 +176,24 @@ type ValueKind = Hint & { schema: z.ZodType; required?: true };
 const blankToNull = (v: string) => (v.trim() === '' ? null : v);
 const email = z.string().trim().toLowerCase().pipe(z.email());
 
+/** Longest name (a title, a campaign name: Salesforce's Subject takes 255) and longest text (its long text areas take 32,000). */
+export const MAX_NAME_LENGTH = 255;
+export const MAX_TEXT_LENGTH = 32_000;
+
+/** Text without control characters or broken Unicode (PostgreSQL refuses NUL outright), at most `max` characters. */
+const plainText = (max: number, lineBreaks: boolean) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((v, ctx) => {
+      const problem = unsafeText(v, { lineBreaks });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
 const KINDS = {
   id: { schema: z.int().positive(), what: 'a hub ID (a whole number above 0)', fix: 'give the ID the hub gave the record, e.g. 42' },
-  name: { schema: z.string().trim().min(1), what: 'a non-empty text', fix: 'give a text with at least one non-blank character' },
-  text: { schema: z.string().transform(blankToNull), what: 'a text', fix: 'give a text (an empty one is stored as no value)' },
+  name: { schema: plainText(MAX_NAME_LENGTH, false).pipe(z.string().trim().min(1)), what: 'a non-empty text', fix: `give a text with at least one non-blank character, at most ${MAX_NAME_LENGTH} characters on one line` },
+  text: { schema: plainText(MAX_TEXT_LENGTH, true).transform(blankToNull), what: 'a text', fix: `give a text of at most ${MAX_TEXT_LENGTH} characters (an empty one is stored as no value)` },
   email: { schema: email, what: 'an email address', fix: 'give an address such as ana@example.com (stored lowercase)' },
   date: { schema: z.iso.date(), what: 'a date (YYYY-MM-DD)', fix: 'write the date as YYYY-MM-DD, e.g. 2026-12-10' },
   datetime: { schema: z.iso.datetime({ offset: true }), what: 'an ISO 8601 date-time with its offset', fix: 'write e.g. 2026-12-10T09:30:00Z or 2026-12-10T09:30:00+01:00' },
@@ -296,8 +311,11 @@ function problemsOf(issues: z.core.$ZodIssue[], raw: unknown, kinds: Record<stri
     const value = valueAt(raw, issue.path);
     const hint = hintAt(kinds, issue.path);
     if (!hint) return [{ field: where(issue.path) || 'input', problem: describeIssue(issue), fix: 'give an object of fields' }];
-    const problem = value === undefined ? 'missing' : value === null && 'required' in hint ? 'required: it cannot be cleared' : `${show(value)} is not ${hint.what}`;
-    return [{ field: where(issue.path), problem, fix: hint.fix }];
+    // A length or a character is what is wrong with a value of the right kind: zod's own words say which.
+    const own = issue.code === 'too_big' || issue.code === 'custom' ? describeIssue(issue) : undefined;
+    const problem = value === undefined ? 'missing' : value === null && 'required' in hint ? 'required: it cannot be cleared' : (own ?? `${show(value)} is not ${hint.what}`);
+    // A control character or broken Unicode in a text of the right kind: the problem says what to remove.
+    return [{ field: where(issue.path), problem, fix: issue.code === 'custom' && value !== undefined ? 'give plain text: no control characters, and Unicode read with the right encoding' : hint.fix }];
   });
 }
 

@@ -3,14 +3,14 @@
  * (zod, then against the CRM's describe, then the filter by the CRM itself) is refused with every problem,
  * its row and its fix, and nothing is written (T9).
  */
-import { HubsyncError } from '../../kernel/errors';
+import { ConfigurationError, HubsyncError } from '../../kernel/errors';
 import type { CrmSession } from '../crm/connector';
 import { openSession } from '../sessions';
 import { createJob, getJob, setJobEnabled, updateJobConfig, type JobRecord } from '../hub/jobs';
 import type { SecretBox } from '../hub/secrets';
 import type { Pool } from '../hub/store';
 import { applyJobEdit } from '../mapping/edit';
-import { configFromTemplate, parseJobConfig, type JobConfig } from '../mapping/job-config';
+import { configFromTemplate, JOB_ID_PATTERN, parseJobConfig, type JobConfig } from '../mapping/job-config';
 import { getConnection } from '../hub/connections';
 import type { JobKind } from '../../kernel/job-kinds';
 import { validateJob, type JobValidation } from './validate-job';
@@ -49,6 +49,10 @@ async function validateDraft(pool: Pool, box: SecretBox, draft: { id: string; co
 }
 
 export async function createValidatedJob(pool: Pool, box: SecretBox, input: { id: string; connectionId: string; config: unknown }): Promise<{ job: JobRecord; validation: JobValidation }> {
+  // The ID first: a job that could never be saved is not validated against the CRM.
+  if (typeof input.id !== 'string' || !JOB_ID_PATTERN.test(input.id)) {
+    throw new ConfigurationError(`Invalid job ID '${String(input.id).slice(0, 100)}'; nothing was saved.`, { fix: 'use 1 to 63 lowercase letters, digits and dashes, starting with a letter or digit (e.g. acme-tasks-inbound)' });
+  }
   const config = parseJobConfig(input.id, input.config);
   const validation = await validateDraft(pool, box, { id: input.id, connectionId: input.connectionId, config, version: 1 });
   if (!validation.ok) throw new JobValidationError(validation);

@@ -44,7 +44,7 @@ function rowIndex(mapping: MappingRow[], ref: number | string, jobId: string): n
 
 /** Applies an edit to a configuration; the result still has to be validated. */
 export function applyJobEdit(jobId: string, config: JobConfig, input: unknown): JobConfig {
-  const parsed = JobEditSchema.safeParse(input);
+  const parsed = JobEditSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     throw new JobEditError(`Job '${jobId}': invalid edit; nothing was saved:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.') || 'edit'}: ${describeIssue(i)}`).join('\n')}`, {
       fix: 'an edit takes crmObject, parentObject, mapping, addRows, removeRows, changeRows, filter, hubFilter, schedule, allowCreate and updateWindowDays (see `hubsync job edit --help`)',

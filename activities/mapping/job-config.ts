@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../../kernel/errors';
 import { describeIssue } from '../../kernel/zod-issues';
+import { unsafeText } from '../../kernel/text';
 import { JOB_KIND_INFO, JOB_KINDS, type ConnectionKind, type JobKind } from '../../kernel/job-kinds';
 import { defaultTemplate } from './templates';
 
@@ -13,12 +14,30 @@ export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Outbound jobs consider only hub records updated in the last N days (T15). */
 export const DEFAULT_UPDATE_WINDOW_DAYS = 30;
 
+/** Longest CRM field path and hub field name a row may have (Salesforce API names are at most 40 characters a part). */
+export const MAX_FIELD_NAME = 255;
+
+/**
+ * A text setting: trimmed, at most `max` characters, and no control characters or broken Unicode (a NUL or an
+ * ESC is never meant, and PostgreSQL refuses NUL in the stored configuration). Line breaks only in `multiLine`.
+ */
+function settingText(max: number, multiLine = false) {
+  return z
+    .string()
+    .trim()
+    .max(max)
+    .superRefine((text, ctx) => {
+      const problem = unsafeText(text, { lineBreaks: multiLine });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+}
+
 export const MappingRowSchema = z
   .object({
-    crmField: z.string().trim().min(1, 'crmField is empty'),
-    crmFieldType: z.string().trim().default(''),
-    hubField: z.string().trim().min(1, 'hubField is empty'),
-    hubFieldType: z.string().trim().min(1, 'hubFieldType is empty'),
+    crmField: settingText(MAX_FIELD_NAME).pipe(z.string().min(1, 'crmField is empty')),
+    crmFieldType: settingText(100).default(''),
+    hubField: settingText(MAX_FIELD_NAME).pipe(z.string().min(1, 'hubField is empty')),
+    hubFieldType: settingText(100).pipe(z.string().min(1, 'hubFieldType is empty')),
     key: z.boolean().default(false),
   })
   .strict();
@@ -26,17 +45,20 @@ export const MappingRowSchema = z
 /** Outbound filter on hub fields (T15 combines it with the update window). Empty lists mean "any". */
 export const HubFilterSchema = z
   .object({
-    statuses: z.array(z.string().min(1)).optional(),
-    priorities: z.array(z.string().min(1)).optional(),
-    types: z.array(z.string().min(1)).optional(),
+    statuses: z.array(settingText(255).pipe(z.string().min(1))).optional(),
+    priorities: z.array(settingText(255).pipe(z.string().min(1))).optional(),
+    types: z.array(settingText(255).pipe(z.string().min(1))).optional(),
     ownerEmails: z.array(z.email()).optional(),
   })
   .strict();
 
-export const ScheduleSchema = z.union([
-  z.object({ every: z.string().regex(/^\d+[smhd]$/, 'every takes a duration such as 15m, 1h or 1d') }).strict(),
-  z.object({ cron: z.string().regex(/^(\S+\s+){4}\S+$/, 'cron takes five fields: minute hour day-of-month month day-of-week') }).strict(),
-]);
+export const ScheduleSchema = z.union(
+  [
+    z.object({ every: z.string().regex(/^\d+[smhd]$/, 'every takes a duration such as 15m, 1h or 1d') }).strict(),
+    z.object({ cron: z.string().regex(/^(\S+\s+){4}\S+$/, 'cron takes five fields: minute hour day-of-month month day-of-week') }).strict(),
+  ],
+  { error: 'schedule takes { every: "15m" } (a whole number and s, m, h or d) or { cron: "0 * * * *" } (five fields)' },
+);
 
 export const JobConfigSchema = z
   .object({
@@ -45,7 +67,7 @@ export const JobConfigSchema = z
     parentObject: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).nullable(),
     mapping: z.array(MappingRowSchema).min(1, 'the mapping has no rows'),
     /** Inbound: a condition in the CRM's terms (T8): SOQL on Salesforce, `property = 'value' AND …` on HubSpot. */
-    filter: z.string().trim().min(1).max(4000).optional(),
+    filter: settingText(4000, true).pipe(z.string().min(1)).optional(),
     /** Outbound: conditions on hub fields. */
     hubFilter: HubFilterSchema.optional(),
     schedule: ScheduleSchema.optional(),
@@ -58,7 +80,7 @@ export const JobConfigSchema = z
      * account across CRM connections. A record new to this connection joins the hub account that already holds
      * the same value from another connection, so one hub account can have several CRM sources (W5).
      */
-    matchAccountsBy: z.string().trim().min(1).max(200).optional(),
+    matchAccountsBy: settingText(MAX_FIELD_NAME).pipe(z.string().min(1)).optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -109,7 +131,8 @@ export class JobConfigError extends ConfigurationError {
 
 /** Parses untrusted configuration (CLI file, API) and names every problem with its path. */
 export function parseJobConfig(jobId: string, input: unknown): JobConfig {
-  const parsed = JobConfigSchema.safeParse(input);
+  // reportInput: a wrong type is reported with what was given ("expected string, got number 123").
+  const parsed = JobConfigSchema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
   throw new JobConfigError(
     jobId,

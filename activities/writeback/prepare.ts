@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigurationError, ConflictError } from '../../kernel/errors';
+import { unsafeText } from '../../kernel/text';
 import {
   BULK_ORIGINS,
   WRITE_BACK_ORIGINS,
@@ -68,7 +69,13 @@ function checkShape(request: WriteBackRequest, problems: string[]): void {
     problems.push(`changes: at most ${MAX_CHANGES} attributes per request, not ${Object.keys(changes).length}`);
   } else {
     for (const [key, value] of Object.entries(changes as Record<string, unknown>)) {
-      if (!isValue(value)) problems.push(`${key}: a value is text, a number, true/false, null or a list of texts, not ${JSON.stringify(value)}`);
+      if (!isValue(value)) {
+        problems.push(`${key}: a value is text, a number, true/false, null or a list of texts, not ${JSON.stringify(value)?.slice(0, 200)}`);
+        continue;
+      }
+      // A NUL or an escape sequence is never an attribute's value, and would reach the CRM before the hub refused it.
+      const unsafe = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).map((text) => unsafeText(text)).find(Boolean);
+      if (unsafe) problems.push(`${key}: the value ${unsafe}`);
     }
   }
 }

@@ -114,6 +114,10 @@ export interface WriteBackSwitch {
  */
 export async function setWriteBack(pool: Pool, session: SessionSource, key: string, change: WriteBackSwitch): Promise<AttributeInfo> {
   const attribute = await getAttribute(pool, key);
+  // Callers without the types (JavaScript, JSON) may send anything: an unknown mode would be stored as repoint.
+  if (change.referenceMode !== undefined && change.referenceMode !== 'repoint' && change.referenceMode !== 'edit-referenced') {
+    throw new ConfigurationError(`Write-back for '${key}' refused: reference mode '${String(change.referenceMode).slice(0, 100)}' does not exist.`, { fix: 'use repoint (point the lookup to the record with the value) or edit-referenced (change the field on the referenced record)' });
+  }
   if (change.referenceMode && !change.on) throw new ConfigurationError('--reference-mode is set when switching write-back on', { fix: `run \`hubsync attribute write-back ${key} on --reference-mode ${change.referenceMode}\`` });
   if (!change.on) {
     await pool.query('UPDATE attribute_definitions SET write_back_enabled = false, updated_at = now() WHERE key = $1', [key]);

@@ -92,6 +92,13 @@ function ids(list: string[] | undefined): string[] | undefined {
   });
 }
 
+/** The object an admin call names: an unknown one is refused with its name (the REST API's own 404 names none). */
+function knownObject(sandbox: SalesforceSandbox, name: string): string {
+  const object = sandbox.store.schema.get(name);
+  if (!object) throw new SalesforceError(404, 'NOT_FOUND', `no object ${name} in this org: name a standard object (Account, Task...) or add a custom one with POST /__admin/schema/objects`);
+  return object.name;
+}
+
 export function buildAdminRouter(sandbox: SalesforceSandbox, onPersist: () => Promise<boolean>): Router {
   const router = new Router();
   const counts = () => Object.fromEntries(['User', 'Account', 'Contact', 'Task', 'Event'].map((o) => [o, sandbox.store.count(o)]));
@@ -125,6 +132,7 @@ export function buildAdminRouter(sandbox: SalesforceSandbox, onPersist: () => Pr
   router.add('POST', '/__admin/seed', (req) => {
     const spec = body(Schemas.seed, req.body);
     if ('dataset' in spec) return json(200, { dataset: 'demo', ...sandbox.seedDemo() });
+    knownObject(sandbox, spec.object);
     const result = generateRecords(
       sandbox.store,
       { ...spec, ownerIds: ids(spec.ownerIds), whatIds: ids(spec.whatIds), whoIds: ids(spec.whoIds) },
@@ -135,6 +143,7 @@ export function buildAdminRouter(sandbox: SalesforceSandbox, onPersist: () => Pr
 
   router.add('POST', '/__admin/schema/fields', (req) => {
     const { object, ...spec } = body(Schemas.field, req.body);
+    knownObject(sandbox, object);
     const field = sandbox.store.addCustomField(object, spec);
     const described = describeObject(sandbox.store, sandbox.store.schema.require(object), '62.0');
     const fields = described['fields'];

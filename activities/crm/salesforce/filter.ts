@@ -23,6 +23,7 @@ function scanOutsideStrings(filter: string): string | undefined {
     unquoted += c === "'" ? ' ' : c;
     if (c === "'") inString = true;
     else if (c === ';') return `';' at position ${i + 1}: a filter is one condition, not a statement`;
+    else if ((c === '-' && filter[i + 1] === '-') || (c === '/' && filter[i + 1] === '*')) return `'${c}${filter[i + 1]}' at position ${i + 1}: SOQL has no comments`;
     else if (c === '(') depth++;
     else if (c === ')' && --depth < 0) return `unbalanced ')' at position ${i + 1}`;
   }
@@ -53,10 +54,14 @@ export function parseSoqlFilter(filter: string, objectName: string): { fields: s
   const scanProblem = scanOutsideStrings(filter);
   if (scanProblem) return refuse('FILTER_NOT_A_CONDITION', scanProblem, 'write one SOQL condition, e.g. Status = \'Completed\' AND CreatedDate = LAST_N_DAYS:90');
   let query: Query;
+  const wrapper = `SELECT Id FROM ${objectName} WHERE (`;
   try {
-    query = parseQuery(`SELECT Id FROM ${objectName} WHERE (${filter})`);
+    query = parseQuery(`${wrapper}${filter})`);
   } catch (err) {
-    const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    // The parser counts in the wrapped query: its offsets are said as positions in the filter.
+    const detail = (err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err))
+      .replace(/at offset: (\d+)/, (_, offset: string) => `at position ${Number(offset) - wrapper.length + 1}`)
+      .replace(/\s*\(1:\d+\)$/, '');
     return refuse('MALFORMED_FILTER', `not a valid SOQL condition (${detail})`, 'write the part after WHERE only, e.g. Status = \'Completed\'');
   }
   const fields: string[] = [];
