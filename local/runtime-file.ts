@@ -8,7 +8,7 @@ import path from 'node:path';
 export interface RuntimeInfo {
   pid: number;
   startedAt: string;
-  temporal: { address: string; namespace: string; uiUrl?: string; origin: string };
+  temporal: { address: string; namespace: string; uiUrl?: string; origin: string; codecServerUrl?: string };
   database: { url: string; origin: string };
   sandboxes: Record<string, { url: string }>;
 }

@@ -16,7 +16,9 @@ import { startDevServer } from './temporal-server';
 import { useExistingServer, type TemporalEndpoint } from '../workers/temporal';
 import { installRuntime } from '../workers/runtime';
 import { createHubsyncWorker, type HubsyncWorker } from '../workers/worker';
+import { startCodecServer, type CodecServer } from '../workers/codec-server';
 import { payloadCodecFor } from '../workers/payload-codec';
+import { freePort } from './ports';
 import { clearProxyVariables, type HubsyncEnv } from '../kernel/env';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './runtime-file';
 import { ConflictError } from '../kernel/errors';
@@ -68,6 +70,17 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     const pool = createPool(database.url, { applicationName: 'hubsync-worker' });
     cleanups.push({ what: 'database pool', run: () => pool.end() });
 
+    // With HUBSYNC_PAYLOAD_KEY, payloads are sealed in Temporal: the local Web UI gets a codec server to call,
+    // so whoever runs this stack (and so holds the key) reads them decrypted there.
+    const payloadCodec = payloadCodecFor(env.HUBSYNC_PAYLOAD_KEY);
+    let codecServer: CodecServer | undefined;
+    if (payloadCodec && !env.TEMPORAL_ADDRESS) {
+      const uiOrigins = [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`];
+      const server = await startCodecServer(payloadCodec, { port: await freePort(), origins: uiOrigins });
+      codecServer = server;
+      cleanups.push({ what: 'codec server', run: () => server.close() });
+    }
+
     log('Starting Temporal...');
     const temporal = env.TEMPORAL_ADDRESS
       ? await useExistingServer(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE)
@@ -79,6 +92,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
           uiPort: env.TEMPORAL_UI_PORT,
           dbFilename: path.join(env.hubsyncHome, 'temporal.db'),
           logFile: path.join(env.hubsyncHome, 'temporal.log'),
+          uiCodecEndpoint: codecServer?.url,
           log,
         });
     cleanups.push({ what: 'Temporal', run: () => temporal.stop() });
@@ -109,7 +123,6 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
 
     log('Starting the worker (bundling workflows)...');
     installRuntime(env.HUBSYNC_LOG_LEVEL, { detailFile: path.join(env.hubsyncHome, 'worker.log') });
-    const payloadCodec = payloadCodecFor(env.HUBSYNC_PAYLOAD_KEY);
     const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE, ...(payloadCodec ? { payloadCodec } : {}) });
     const workerDone = worker.run();
     cleanups.push({
@@ -123,7 +136,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     const info: RuntimeInfo = {
       pid: process.pid,
       startedAt: new Date().toISOString(),
-      temporal: { address: temporal.address, namespace: temporal.namespace, origin: temporal.origin, ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}) },
+      temporal: { address: temporal.address, namespace: temporal.namespace, origin: temporal.origin, ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}), ...(codecServer ? { codecServerUrl: codecServer.url } : {}) },
       database: { url: database.url, origin: database.origin },
       sandboxes: { salesforce: { url: salesforceSandbox.url }, hubspot: { url: hubspotSandbox.url }, dynamics: { url: dynamicsSandbox.url } },
     };
@@ -140,7 +153,7 @@ export function describeStack(stack: LocalStack): string[] {
   const sf = stack.salesforceSandbox.credentials;
   return [
     `Temporal:     ${stack.temporal.address} (namespace ${stack.temporal.namespace}; ${stack.temporal.origin})`,
-    `Temporal UI:  ${stack.temporal.uiUrl ?? '(served by your Temporal deployment)'}`,
+    `Temporal UI:  ${stack.temporal.uiUrl ?? '(served by your Temporal deployment)'}${stack.info.temporal.codecServerUrl ? ` (payloads sealed by HUBSYNC_PAYLOAD_KEY; the UI decodes them through ${stack.info.temporal.codecServerUrl})` : ''}`,
     `Database:     ${redactUrl(stack.database.url)} (${stack.database.origin})`,
     `Worker:       task queue "${stack.worker.worker.options.taskQueue}", ${stack.worker.worker.options.identity}`,
     `Salesforce:   ${stack.salesforceSandbox.url} (local sandbox, demo org; admin API ${stack.salesforceSandbox.url}/__admin)`,

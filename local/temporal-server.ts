@@ -26,6 +26,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Where the server's own log goes (appended); discarded when omitted. */
   logFile?: string;
+  /** A codec server the Web UI calls to show sealed payloads decrypted (HUBSYNC_PAYLOAD_KEY). */
+  uiCodecEndpoint?: string | undefined;
   startTimeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -38,6 +40,7 @@ async function startWithCli(cli: ResolvedCli, opts: DevServerOptions): Promise<T
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
+  if (opts.uiPort && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFilename) {
     fs.mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
     args.push('--db-filename', opts.dbFilename);
