@@ -8,6 +8,7 @@ import type { SecretBox } from './hub/secrets';
 import type { Pool } from './hub/store';
 import type { ApiUsage, CrmSession } from './crm/connector';
 import { connectorFor } from './crm/index';
+import { countedSession } from './telemetry';
 
 export async function openSession(pool: Pool, box: SecretBox, connectionId: string): Promise<CrmSession> {
   const connection = await loadConnection(pool, box, connectionId);
@@ -25,7 +26,8 @@ export async function checkConnection(connection: ConnectionWithSecrets): Promis
 /**
  * One session per connection and version of it, opened on first use: a connection updated with new secrets
  * (`hubsync connection update`) gets a new session at the next call, the old one is dropped. A failed open is
- * forgotten, so the next call tries again.
+ * forgotten, so the next call tries again. Every session it hands out is counted (activities/telemetry.ts:
+ * `hubsync_crm_api_calls_total` and `_errors_total`): the worker's CRM calls all go through here.
  */
 export function sessionCache(pool: Pool, box: () => SecretBox): SessionSource {
   const sessions = new Map<string, { version: string; session: Promise<CrmSession> }>();
@@ -34,7 +36,7 @@ export function sessionCache(pool: Pool, box: () => SecretBox): SessionSource {
     const version = rows[0]?.version ?? '';
     const cached = sessions.get(connectionId);
     if (cached && cached.version === version) return cached.session;
-    const session = openSession(pool, box(), connectionId);
+    const session = openSession(pool, box(), connectionId).then(countedSession);
     session.catch(() => {
       if (sessions.get(connectionId)?.session === session) sessions.delete(connectionId);
     });

@@ -30,11 +30,33 @@ const EnvSchema = z.object({
   HUBSYNC_HOME: z.string().min(1).optional().describe('Directory of local state (default: <repo>/.hubsync)'),
   HUBSYNC_CACHE_DIR: z.string().min(1).optional().describe('Per-user cache (default: $XDG_CACHE_HOME/hubsync or ~/.cache/hubsync)'),
   HUBSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
+  HUBSYNC_WORKFLOW_BUNDLE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A prebuilt workflow bundle for `hubsync worker` (default: dist/workflow-bundle.js beside compiled code; from the sources, bundled at start-up)'),
   HUBSYNC_TASK_QUEUE: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected a task queue name: letters, digits, dots, dashes and underscores')
     .default(TASK_QUEUE)
     .describe('Temporal task queue the workers poll and the client starts workflows on'),
+  HUBSYNC_METRICS_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(9464)
+    .describe("Port of the worker's HTTP endpoint: Prometheus /metrics, /healthz (liveness), /readyz (readiness); 0 turns it off"),
+  HUBSYNC_METRICS_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]{1,255}$/, 'expected a host name or IP address to bind, e.g. 0.0.0.0 or 127.0.0.1')
+    .default('0.0.0.0')
+    .describe('Address `hubsync worker` binds its metrics and health endpoint to (`npm start`: always 127.0.0.1)'),
+  HUBSYNC_METRICS_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL, e.g. http://worker:9464')
+    .optional()
+    .describe("A worker's metrics and health endpoint for `hubsync doctor` to check (default: the one `npm start` serves)"),
   HUBSYNC_SFDC_SANDBOX_PORT: port.default(8383).describe('Port of the local Salesforce sandbox started by `npm start` (and the default of `hubsync sandbox salesforce`)'),
   HUBSYNC_HUBSPOT_SANDBOX_PORT: port.default(8384).describe('Port of the local HubSpot sandbox started by `npm start` (and the default of `hubsync sandbox hubspot`)'),
   HUBSYNC_DYNAMICS_SANDBOX_PORT: port.default(8385).describe('Port of the local Dynamics 365 (Dataverse) sandbox (the default of `hubsync sandbox dynamics`)'),

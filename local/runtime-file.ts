@@ -11,6 +11,8 @@ export interface RuntimeInfo {
   temporal: { address: string; namespace: string; uiUrl?: string; origin: string; codecServerUrl?: string };
   database: { url: string; origin: string };
   sandboxes: Record<string, { url: string }>;
+  /** The worker's metrics and health endpoint (`/metrics`, `/healthz`, `/readyz`), when it serves one. */
+  metricsUrl?: string;
 }
 
 export function runtimeFilePath(hubsyncHome: string): string {

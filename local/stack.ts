@@ -16,6 +16,7 @@ import { startDevServer } from './temporal-server';
 import { useExistingServer, type TemporalEndpoint } from '../workers/temporal';
 import { installRuntime } from '../workers/runtime';
 import { createHubsyncWorker, type HubsyncWorker } from '../workers/worker';
+import { freeLoopbackPort, startObservabilityServer, type ObservabilityServer } from '../workers/observability';
 import { startCodecServer, type CodecServer } from '../workers/codec-server';
 import { payloadCodecFor } from '../workers/payload-codec';
 import { freePort } from './ports';
@@ -122,7 +123,10 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
     cleanups.push({ what: 'Dataverse sandbox', run: () => dynamicsSandbox.close() });
 
     log('Starting the worker (bundling workflows)...');
-    installRuntime(env.HUBSYNC_LOG_LEVEL, { detailFile: path.join(env.hubsyncHome, 'worker.log') });
+    // Issue 15: the worker's events go to the terminal as short lines and to worker.log as JSON lines; with
+    // HUBSYNC_METRICS_PORT (default 9464; 0: off) it serves /metrics, /healthz and /readyz on 127.0.0.1.
+    const coreMetricsAddress = env.HUBSYNC_METRICS_PORT ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+    installRuntime(env.HUBSYNC_LOG_LEVEL, { detailFile: path.join(env.hubsyncHome, 'worker.log'), ...(coreMetricsAddress ? { coreMetricsAddress } : {}) });
     const worker = await createHubsyncWorker({ address: temporal.address, namespace: temporal.namespace, pool, taskQueue: env.HUBSYNC_TASK_QUEUE, ...(payloadCodec ? { payloadCodec } : {}) });
     const workerDone = worker.run();
     cleanups.push({
@@ -132,6 +136,23 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
         await workerDone.catch(() => undefined);
       },
     });
+    let metrics: ObservabilityServer | undefined;
+    if (env.HUBSYNC_METRICS_PORT) {
+      try {
+        metrics = await startObservabilityServer({
+          port: env.HUBSYNC_METRICS_PORT,
+          host: '127.0.0.1',
+          pool,
+          workerState: () => worker.worker.getState(),
+          ...(coreMetricsAddress ? { coreMetricsUrl: `http://${coreMetricsAddress}/metrics` } : {}),
+        });
+        const server = metrics;
+        cleanups.push({ what: 'metrics endpoint', run: () => server.close() });
+      } catch (err) {
+        // A laptop may have the port taken (another stack, another exporter): the stack runs on without it.
+        log(`Metrics: not served, port ${env.HUBSYNC_METRICS_PORT} on 127.0.0.1 is taken (${err instanceof Error ? err.message : String(err)}); set HUBSYNC_METRICS_PORT to a free port, or 0.`);
+      }
+    }
 
     const info: RuntimeInfo = {
       pid: process.pid,
@@ -139,6 +160,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
       temporal: { address: temporal.address, namespace: temporal.namespace, origin: temporal.origin, ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}), ...(codecServer ? { codecServerUrl: codecServer.url } : {}) },
       database: { url: database.url, origin: database.origin },
       sandboxes: { salesforce: { url: salesforceSandbox.url }, hubspot: { url: hubspotSandbox.url }, dynamics: { url: dynamicsSandbox.url } },
+      ...(metrics ? { metricsUrl: metrics.url } : {}),
     };
     writeRuntimeInfo(env.hubsyncHome, info);
     cleanups.push({ what: 'runtime file', run: async () => removeRuntimeInfo(env.hubsyncHome) });
@@ -156,6 +178,7 @@ export function describeStack(stack: LocalStack): string[] {
     `Temporal UI:  ${stack.temporal.uiUrl ?? '(served by your Temporal deployment)'}${stack.info.temporal.codecServerUrl ? ` (payloads sealed by HUBSYNC_PAYLOAD_KEY; the UI decodes them through ${stack.info.temporal.codecServerUrl})` : ''}`,
     `Database:     ${redactUrl(stack.database.url)} (${stack.database.origin})`,
     `Worker:       task queue "${stack.worker.worker.options.taskQueue}", ${stack.worker.worker.options.identity}`,
+    ...(stack.info.metricsUrl ? [`Metrics:      ${stack.info.metricsUrl}/metrics (Prometheus; health: ${stack.info.metricsUrl}/healthz, ${stack.info.metricsUrl}/readyz)`] : []),
     `Salesforce:   ${stack.salesforceSandbox.url} (local sandbox, demo org; admin API ${stack.salesforceSandbox.url}/__admin)`,
     `              username ${sf.username}, password ${sf.password}, client id ${sf.clientId}, client secret ${sf.clientSecret}`,
     `              refresh token ${sf.refreshToken}`,

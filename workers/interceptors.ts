@@ -6,7 +6,7 @@
  * default: retried with the activity's backoff.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptors, Next } from '@temporalio/worker';
 import { failureType, HubsyncError, messageWithFix } from '../kernel/errors';
 
 export function toApplicationFailure(err: HubsyncError): ApplicationFailure {
@@ -29,4 +29,34 @@ export class ErrorTranslationInterceptor implements ActivityInboundCallsIntercep
       throw err;
     }
   }
+}
+
+/**
+ * Issue 15: every log line of a job's activity names the job and hubsync's run (`jobId`, `jobRunId`), and a
+ * write-back's its request and account, besides the IDs the SDK adds (workflowId, workflowRunId, activityId,
+ * activityType). Taken from the activity's input once it starts (the SDK's "Activity started" line precedes
+ * it); only IDs, never a payload.
+ */
+export function jobLogAttributes(): ActivityInterceptors {
+  const attributes: Record<string, unknown> = {};
+  return {
+    inbound: {
+      execute: (input, next) => {
+        const arg: unknown = input.args[0];
+        if (arg && typeof arg === 'object') {
+          const a = arg as Record<string, unknown>;
+          if (typeof a['jobId'] === 'string') attributes['jobId'] = a['jobId'];
+          if (typeof a['runId'] === 'number') attributes['jobRunId'] = a['runId'];
+          if (typeof a['requestId'] === 'string' && typeof a['accountId'] === 'number') {
+            attributes['requestId'] = a['requestId'];
+            attributes['accountId'] = a['accountId'];
+          }
+        }
+        return next(input);
+      },
+    },
+    outbound: {
+      getLogAttributes: (input, next) => next({ ...input, ...attributes }),
+    },
+  };
 }

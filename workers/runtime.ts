@@ -1,25 +1,74 @@
 /**
- * The Temporal runtime of a hubsync process, installed once, with hubsync's logger: one line per event on
- * stderr (a failed activity attempt is its job's workflow, the attempt and the error's first line, not the
- * SDK's multi-line dump), and the full detail, stacks included, appended to a log file when one is given
- * (`npm start`: <HUBSYNC_HOME>/worker.log). The full failure is also in the run's Temporal history.
+ * The Temporal runtime of a hubsync process, installed once, with hubsync's logger (issue 15; P3):
+ * - `hubsync worker` (json): every log event of the SDK (worker, activities, workflows, and Core's native
+ *   logs, forwarded) is one JSON line through the process's pino logger (workers/log.ts), IDs as fields;
+ * - `npm start` and tests (human, the default): one short line per event on stderr (a failed activity attempt
+ *   is its job's workflow, the attempt and the error's first line, not the SDK's multi-line dump), and, when a
+ *   detail file is given (`npm start`: <HUBSYNC_HOME>/worker.log), every event as a JSON line there, stacks
+ *   included. The full failure is also in the run's Temporal history.
+ * With `coreMetricsAddress`, Core serves the SDK's own Prometheus metrics there (the worker's /metrics
+ * includes them, workers/observability.ts).
  */
-import fs from 'node:fs';
-import { inspect } from 'node:util';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
-import { Runtime } from '@temporalio/worker';
+import { LogTimestamp, makeTelemetryFilterString, Runtime, type TelemetryOptions } from '@temporalio/worker';
+import { createLogger, type LogLevelName, type PinoLogger } from './log';
 
 const SEVERITY: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+const PINO_LEVEL = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const satisfies Record<LogLevel, string>;
 
+/**
+ * The fields of an SDK log event as hubsync logs them: the SDK's own (activity: workflowId, workflowRunId,
+ * activityId, activityType, attempt; workflow: workflowId, runId, workflowType) with a workflow's `runId`
+ * named `workflowRunId` as an activity's is, so that it is never taken for hubsync's own run (`jobRunId`).
+ */
+export function logFields(meta: LogMetadata = {}): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  const at: unknown = meta[LogTimestamp];
+  if (typeof at === 'bigint') fields['time'] = new Date(Number(at / 1_000_000n)).toISOString();
+  for (const [k, v] of Object.entries(meta)) fields[k] = v;
+  if (fields['runId'] !== undefined && fields['workflowRunId'] === undefined && fields['workflowId'] !== undefined) {
+    fields['workflowRunId'] = fields['runId'];
+    delete fields['runId'];
+  }
+  return fields;
+}
+
+/** Temporal's Logger over a pino logger: one JSON line per event. */
+export class JsonLogger implements Logger {
+  constructor(readonly pino: PinoLogger) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    this.pino[PINO_LEVEL[level]](logFields(meta), message);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+/** The terminal's logger of `npm start` and tests: one short line per event, the detail as JSON in a file. */
 export class WorkerLogger implements Logger {
   private readonly severity: number;
+  private readonly detail: JsonLogger | undefined;
 
   constructor(
     level: LogLevel,
-    private readonly detailFile?: string,
+    detailFile?: string,
     private readonly write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {
     this.severity = SEVERITY[level];
+    this.detail = detailFile ? new JsonLogger(createLogger({ level: PINO_LEVEL[level === 'TRACE' ? 'DEBUG' : level] as LogLevelName, name: 'hubsync-worker', destination: detailFile })) : undefined;
   }
 
   /** The one line a terminal gets for an event. */
@@ -37,9 +86,7 @@ export class WorkerLogger implements Logger {
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (SEVERITY[level] < this.severity) return;
     this.write(WorkerLogger.summarize(level, message, meta));
-    if (this.detailFile) {
-      fs.appendFileSync(this.detailFile, `${new Date().toISOString()} ${level} ${message} ${inspect(meta ?? {}, { depth: 6, breakLength: Infinity })}\n`);
-    }
+    this.detail?.log(level, message, meta);
   }
 
   trace(message: string, meta?: LogMetadata): void {
@@ -59,14 +106,31 @@ export class WorkerLogger implements Logger {
   }
 }
 
+export interface RuntimeLogOptions {
+  /** JSON lines through this logger (`hubsync worker`); otherwise the terminal's short lines. */
+  json?: PinoLogger;
+  /** With the terminal's lines: every event as a JSON line in this file too. */
+  detailFile?: string;
+  /** host:port on which Core serves the SDK's Prometheus metrics (off when absent). */
+  coreMetricsAddress?: string;
+}
+
 let installed = false;
 
 /**
  * Installs the Temporal runtime once per process. hubsync handles SIGINT/SIGTERM itself (it must stop the
- * worker before the servers it started), so the SDK's own signal handling is turned off.
+ * worker before the servers it started), so the SDK's own signal handling is turned off. Core's native logs
+ * are forwarded to the same logger, at the same level.
  */
-export function installRuntime(level: 'debug' | 'info' | 'warn' | 'error' = 'warn', opts: { detailFile?: string } = {}): void {
+export function installRuntime(level: LogLevelName = 'warn', opts: RuntimeLogOptions = {}): void {
   if (installed) return;
-  Runtime.install({ logger: new WorkerLogger(level.toUpperCase() as LogLevel, opts.detailFile), shutdownSignals: [] });
+  const sdkLevel = level.toUpperCase() as LogLevel;
+  const logger = opts.json ? new JsonLogger(opts.json) : new WorkerLogger(sdkLevel, opts.detailFile);
+  const telemetryOptions: TelemetryOptions = {
+    // Core's own crates at the level; the libraries under it (gRPC, HTTP/2) only from errors, as the SDK's default.
+    logging: { filter: makeTelemetryFilterString({ core: sdkLevel, other: sdkLevel === 'DEBUG' ? 'INFO' : 'ERROR' }), forward: {} },
+    ...(opts.coreMetricsAddress ? { metrics: { prometheus: { bindAddress: opts.coreMetricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } : {}),
+  };
+  Runtime.install({ logger, telemetryOptions, shutdownSignals: [] });
   installed = true;
 }

@@ -13,14 +13,15 @@ import { createActivities } from '../activities';
 import { loadSecretBox, type SecretBox } from '../activities/hub/secrets';
 import type { Pool } from '../activities/hub/store';
 import { loadEnv } from '../kernel/env';
-import { ErrorTranslationInterceptor } from './interceptors';
+import { ConfigurationError } from '../kernel/errors';
+import { ErrorTranslationInterceptor, jobLogAttributes } from './interceptors';
 import { TASK_QUEUE } from '../kernel/ids';
 
 export interface HubsyncWorkerOptions {
   address: string;
   namespace: string;
   pool: Pool;
-  /** A pre-built bundle (tests bundle once per run); otherwise workflows/ is bundled at start-up, in a child process. */
+  /** A prebuilt bundle (tests bundle once per run; `hubsync worker` passes prebuiltWorkflowBundle()); otherwise workflows/ is bundled at start-up, in a child process. */
   workflowBundle?: { codePath: string };
   identity?: string;
   /** How long in-flight activities may run on after shutdown was requested before they are cancelled. */
@@ -43,11 +44,33 @@ export interface HubsyncWorker {
   shutdown(): void;
 }
 
+/** This module runs from the TypeScript sources (tsx, Jest), not from the compiled `dist/`. */
+const FROM_SOURCE = path.extname(__filename) === '.ts';
+
+/** Where `npm run build` writes the workflow bundle: beside the compiled folders (`dist/workflow-bundle.js`). */
+export const BUILT_WORKFLOW_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
+
+/**
+ * The prebuilt workflow bundle a worker process loads instead of bundling workflows/ at start-up: the file
+ * `named` (HUBSYNC_WORKFLOW_BUNDLE), else, for compiled code, the one `npm run build` wrote beside it.
+ * From the sources there is none unless named, so an edited workflow is never shadowed by a stale build.
+ */
+export function prebuiltWorkflowBundle(named?: string): { codePath: string } | undefined {
+  if (named) {
+    const codePath = path.resolve(named);
+    if (!fs.existsSync(codePath)) throw new ConfigurationError(`HUBSYNC_WORKFLOW_BUNDLE names ${codePath}, which does not exist: run \`npm run build\` or unset it.`);
+    return { codePath };
+  }
+  return !FROM_SOURCE && fs.existsSync(BUILT_WORKFLOW_BUNDLE) ? { codePath: BUILT_WORKFLOW_BUNDLE } : undefined;
+}
+
 /** Bundles workflows/ in a child process (see bundle-workflows.ts); resolves with the bundle's path. */
 async function bundleInChildProcess(): Promise<string> {
   const out = path.join(os.tmpdir(), `hubsync-workflows-${process.pid}-${Date.now()}.js`);
+  // From the sources the child needs tsx to load bundle-workflows.ts; compiled, it is plain JavaScript.
+  const execArgv = FROM_SOURCE ? ['--require', require.resolve('tsx/cjs')] : [];
   await new Promise<void>((resolve, reject) => {
-    const child = fork(require.resolve('./bundle-workflows'), [out], { execArgv: ['--require', require.resolve('tsx/cjs')], stdio: 'inherit' });
+    const child = fork(require.resolve('./bundle-workflows'), [out], { execArgv, stdio: 'inherit' });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bundling the workflow code failed (exit ${code})`))));
   });
@@ -69,7 +92,7 @@ export async function createHubsyncWorker(opts: HubsyncWorkerOptions): Promise<H
         secretBox: opts.secretBox ?? memoize(() => loadSecretBox(loadEnv())),
         ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
       }),
-      interceptors: { activity: [() => ({ inbound: new ErrorTranslationInterceptor() })] },
+      interceptors: { activity: [() => ({ inbound: new ErrorTranslationInterceptor() }), jobLogAttributes] },
       ...workflowSource,
       shutdownGraceTime: (opts.shutdownGraceTime ?? '30 seconds') as WorkerOptions['shutdownGraceTime'],
       ...dataConverterFor(opts.payloadCodec),

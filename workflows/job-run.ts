@@ -14,6 +14,7 @@ import {
   continueAsNew,
   defineQuery,
   isCancellation,
+  log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -40,7 +41,9 @@ export const PAGES_PER_ACTIVITY: Record<Direction, number> = { inbound: 5, outbo
 export const CALLS_PER_EXECUTION = 200;
 
 const { beginRun, countRunSource, finishRun, pauseJobSchedule } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '10 minutes',
+  // A few hub queries and CRM calls each, without heartbeats: an attempt whose worker died is retried after
+  // this long (with 10 minutes, a worker killed during the count, which the run awaits, stalled it 10 minutes).
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
@@ -91,6 +94,7 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
       const begun = await beginRun({ jobId: input.jobId, direction: steps.direction, mode: input.mode, trigger: input.trigger ?? 'manual', workflowId: workflowInfo().workflowId });
       ({ runId, jobVersion, cursor } = begun);
       progress.runId = runId;
+      log.info('job run started', { jobId: input.jobId, jobRunId: runId, jobVersion, direction: steps.direction, mode: input.mode, trigger: input.trigger ?? 'manual' });
       counted = countRunSource({ jobId: input.jobId, jobVersion, direction: steps.direction, cursor }).then(
         (n) => (progress.expectedRecords = n),
         () => undefined,
@@ -150,6 +154,7 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
       await CancellationScope.nonCancellable(() => finishRun(end));
     }
     setCurrentDetails(`${input.jobId} (${input.mode}) ${status}: ${message}`);
+    log.warn(`job run ${status}`, { jobId: input.jobId, jobRunId: runId ?? null, direction: steps.direction, mode: input.mode, error: message, stats: progress.stats });
     if (auth) throw ApplicationFailure.create({ message, type: failureType('auth'), nonRetryable: true, ...(err instanceof Error ? { cause: err } : {}) });
     throw err;
   }
@@ -161,5 +166,6 @@ export async function runJob(input: JobRunInput, steps: RunSteps): Promise<JobRu
   await finishRun({ runId, status: 'completed', stats: progress.stats });
   progress.phase = 'done';
   setCurrentDetails(`${input.jobId} (${input.mode}) completed: ${formatStats(progress.stats, { brief: true })}`);
+  log.info('job run completed', { jobId: input.jobId, jobRunId: runId, direction: steps.direction, mode: input.mode, stats: progress.stats });
   return { runId, jobId: input.jobId, jobVersion, mode: input.mode, stats: progress.stats };
 }

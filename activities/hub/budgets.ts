@@ -45,6 +45,12 @@ export async function loadBudget(pool: Pool, connectionId: string): Promise<Budg
   return toState(connectionId, rows[0]);
 }
 
+/** Every connection's stored budget, by connection ID (the metrics' gauge reads it when scraped). */
+export async function listBudgets(pool: Pool): Promise<BudgetState[]> {
+  const { rows } = await pool.query<BudgetRow & { connection_id: string }>('SELECT * FROM api_budgets ORDER BY connection_id');
+  return rows.map((row) => toState(row.connection_id, row));
+}
+
 /** Stores a report of the CRM's usage, unless a newer one is stored already. */
 export async function recordUsage(pool: Pool, connectionId: string, usage: ApiUsage, observedAt: Date): Promise<void> {
   await pool.query(

@@ -8,7 +8,8 @@ import type { SyncCursor } from '../../kernel/cursors';
 import { ConflictError } from '../../kernel/errors';
 import type { RunMode } from '../../kernel/runs';
 import type { RunStats } from '../../kernel/stats';
-import type { Pool } from './store';
+import { pageCommitted, type PageJob } from '../telemetry';
+import { afterCommit, type Pool } from './store';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -130,10 +131,15 @@ export async function committedPage(db: Pool | PoolClient, runId: number, pageNo
   return rows[0] ? { nextCursor: rows[0].next_cursor, stats: rows[0].result } : undefined;
 }
 
-/** Inside the page's own transaction: the page, and the run's statistics up to and including it. */
-export async function recordPage(tx: PoolClient, runId: number, page: { pageNo: number; nextCursor: SyncCursor; stats: RunStats; runStats: RunStats }): Promise<void> {
+/**
+ * Inside the page's own transaction (withTransaction): the page, and the run's statistics up to and including
+ * it. Once it commits, the page's records are counted (`hubsync_records_total`) and logged with the job's IDs
+ * (activities/telemetry.ts): every committed page passes here exactly once.
+ */
+export async function recordPage(tx: PoolClient, runId: number, page: { job: PageJob; pageNo: number; nextCursor: SyncCursor; stats: RunStats; runStats: RunStats }): Promise<void> {
   await tx.query('INSERT INTO job_run_pages (run_id, page_no, next_cursor, result) VALUES ($1, $2, $3, $4)', [runId, page.pageNo, page.nextCursor, page.stats]);
   await tx.query('UPDATE job_runs SET stats = $2 WHERE id = $1', [runId, page.runStats]);
+  afterCommit(tx, () => pageCommitted(page.job, runId, page.pageNo, page.stats));
 }
 
 /** Where the job's last run stopped (null members before its first). */

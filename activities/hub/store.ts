@@ -30,15 +30,40 @@ export function createPool(databaseUrl: string, options: { max?: number; applica
   return pool;
 }
 
+/** What runs once the transaction of a client has committed (afterCommit), by client, while it is open. */
+const committedHooks = new WeakMap<pg.PoolClient, Array<() => void>>();
+
+/**
+ * Runs `hook` once the transaction `tx` (of withTransaction) has committed, never if it rolls back: what is
+ * told about a write (metrics, logs) is only what the database kept. A hook's own error is not the
+ * transaction's: it is swallowed.
+ */
+export function afterCommit(tx: pg.PoolClient, hook: () => void): void {
+  const hooks = committedHooks.get(tx);
+  if (!hooks) throw new Error('afterCommit: the client is not in a transaction of withTransaction');
+  hooks.push(hook);
+}
+
 /** Runs `body` in one transaction: committed when it resolves, rolled back when it throws. */
 export async function withTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  const hooks: Array<() => void> = [];
+  committedHooks.set(client, hooks);
   try {
     await client.query('BEGIN');
     const result = await body(client);
     await client.query('COMMIT');
+    committedHooks.delete(client);
+    for (const hook of hooks) {
+      try {
+        hook();
+      } catch {
+        // telling about a committed write must not fail the write
+      }
+    }
     return result;
   } catch (err) {
+    committedHooks.delete(client);
     await client.query('ROLLBACK');
     throw err;
   } finally {

@@ -94,7 +94,7 @@ export async function writeInboundPage(
     await recordOutcomes(client, job, run.runId, planned, written.map((w) => w.crmId));
     stats.deleted = await deleteInHub(client, job, entity, deletedIds);
     if (records.length > 0 && run.advanceCursor) await advanceCursor(client, job.jobId, nextCursor);
-    if (run.runId !== null) await recordPage(client, run.runId, { pageNo: run.pageNo, nextCursor, stats, runStats: addStats(run.statsBefore, stats) });
+    if (run.runId !== null) await recordPage(client, run.runId, { job, pageNo: run.pageNo, nextCursor, stats, runStats: addStats(run.statsBefore, stats) });
   });
   return { stats, nextCursor };
 }
@@ -124,7 +124,7 @@ export async function writeInboundDeletions(
         [job.jobId, checkedAt],
       );
     }
-    await recordPage(client, run.runId, { pageNo: run.pageNo, nextCursor: { modifiedAt: null, lastId: null }, stats, runStats: addStats(run.statsBefore, stats) });
+    await recordPage(client, run.runId, { job, pageNo: run.pageNo, nextCursor: { modifiedAt: null, lastId: null }, stats, runStats: addStats(run.statsBefore, stats) });
   });
   return stats;
 }

@@ -348,7 +348,7 @@ export async function syncOutboundPage(
     await writeLinks(client, job, entity, written);
     await recordOutcomes(client, job, run.runId, final);
     if (last && run.advanceCursor) await advanceCursor(client, job.jobId, nextCursor);
-    if (run.runId !== null) await recordPage(client, run.runId, { pageNo: run.pageNo, nextCursor, stats, runStats: addStats(run.statsBefore, stats) });
+    if (run.runId !== null) await recordPage(client, run.runId, { job, pageNo: run.pageNo, nextCursor, stats, runStats: addStats(run.statsBefore, stats) });
   });
   return { stats, nextCursor };
 }

@@ -184,7 +184,7 @@ export function createOutboundRunActivities(deps: OutboundRunDeps) {
           if (deleted.length) await client.query('DELETE FROM record_links WHERE connection_id = $1 AND crm_object = $2 AND crm_id = ANY($3)', [job.connectionId, job.config.crmObject, deleted]);
           await forgetKept(client, job.jobId, rows.filter((r) => deleted.includes(r.crmId)).map((r) => String(r.hubId)), { rejected: true });
           await keepRejected(client, job.jobId, input.runId, rejected);
-          await recordPage(client, input.runId, { pageNo, nextCursor: START_CURSOR, stats: page, runStats: addStats(addStats(input.statsBefore, stats), page) });
+          await recordPage(client, input.runId, { job, pageNo, nextCursor: START_CURSOR, stats: page, runStats: addStats(addStats(input.statsBefore, stats), page) });
         });
         stats = addStats(stats, page);
         pageNo++;

@@ -32,6 +32,7 @@ import { withTransaction, type Pool } from '../hub/store';
 import { readPath, toHubValue } from '../mapping/engine';
 import type { HubFieldType } from '../mapping/hub-fields';
 import type { SessionSource } from '../sessions';
+import { activityLog, writeBackObserved } from '../telemetry';
 import { sameValue } from './fields';
 import { toDbOrigin } from './prepare';
 
@@ -373,6 +374,36 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
     return outcomes;
   }
 
+  /**
+   * Issue 15: each source's time in `hubsync_writeback_duration_seconds{crm,status}`, and one log line per
+   * source with the request's IDs and its status (never the values).
+   */
+  async function observe(plan: WriteBackPlan, sources: WriteBackSourceOutcome[], crmOf: Map<string, string>): Promise<void> {
+    const unknown = [...new Set(sources.map((s) => s.connectionId))].filter((id) => !crmOf.has(id));
+    if (unknown.length) {
+      const { rows } = await pool.query<{ id: string; kind: string }>('SELECT id, kind FROM crm_connections WHERE id = ANY($1)', [unknown]);
+      for (const r of rows) crmOf.set(r.id, r.kind);
+    }
+    for (const s of sources) {
+      const crm = crmOf.get(s.connectionId) ?? 'unknown';
+      writeBackObserved(crm, s.status, s.durationMs);
+      activityLog()?.info('write-back source done', {
+        requestId: plan.requestId,
+        accountId: plan.accountId,
+        origin: plan.origin,
+        attribute: s.attribute,
+        connectionId: s.connectionId,
+        crm,
+        crmObject: s.crmObject,
+        crmId: s.crmId,
+        status: s.status,
+        crmCalls: s.crmCalls,
+        durationMs: s.durationMs,
+        ...(s.crmMessage ? { crmMessage: s.crmMessage } : {}),
+      });
+    }
+  }
+
   return {
     /** Applies one write-back plan; the same request ID returns its first outcome and never writes twice (W14). */
     async applyWriteBack(plan: WriteBackPlan): Promise<WriteBackOutcome> {
@@ -380,7 +411,8 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
       const byConnection = new Map<string, PlannedSourceWrite[]>();
       for (const w of plan.writes) byConnection.set(w.connectionId, [...(byConnection.get(w.connectionId) ?? []), w]);
       // The sessions are looked up while the request's row is written; nothing reaches a CRM before it is.
-      const opening = new Map([...byConnection.keys()].map((id) => [id, deps.session(id)]));
+      const crmOf = new Map<string, string>();
+      const opening = new Map([...byConnection.keys()].map((id) => [id, deps.session(id).then((s) => (crmOf.set(id, s.kind), s))]));
       for (const open of opening.values()) open.catch(() => undefined);
       // One round trip: the request's row, new or (a retry) the one stored, with its status.
       const { rows } = await pool.query<{ status: string; outcome: WriteBackOutcome | null }>(
@@ -414,6 +446,7 @@ export function createWriteBackActivities(deps: WriteBackDeps) {
         durationMs: Date.now() - plan.acceptedAtMs,
       };
       await pool.query(`UPDATE write_back_requests SET status = 'completed', outcome = $2, completed_at = now() WHERE request_id = $1`, [plan.requestId, JSON.stringify(outcome)]);
+      await observe(plan, sources, crmOf);
       return outcome;
     },
   };

@@ -8,6 +8,7 @@ import { loadEnv } from '../../kernel/env';
 import { ConfigurationError } from '../../kernel/errors';
 import { startCodecServer } from '../../workers/codec-server';
 import { AesGcmPayloadCodec } from '../../workers/payload-codec';
+import { createLogger } from '../../workers/log';
 
 export async function codecServerCommand(opts: { port: string; uiOrigin: string[] }): Promise<void> {
   const env = loadEnv();
@@ -16,10 +17,17 @@ export async function codecServerCommand(opts: { port: string; uiOrigin: string[
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError(`--port: expected a port number (0 for any free one), got ${opts.port}`);
   const codec = new AesGcmPayloadCodec(env.HUBSYNC_PAYLOAD_KEY);
   const server = await startCodecServer(codec, { port, origins: opts.uiOrigin });
-  process.stdout.write(`Codec server: ${server.url} (key ${codec.keyId}; browser origins: ${opts.uiOrigin.join(', ') || 'none'})\nPress Ctrl-C to stop.\n`);
+  // Issue 15: a process the CLI starts for a deployment logs JSON lines, like the worker (workers/log.ts).
+  const log = createLogger({ level: env.HUBSYNC_LOG_LEVEL, name: 'hubsync-codec-server' });
+  const lifecycle = log.child({}, { level: log.isLevelEnabled('info') ? env.HUBSYNC_LOG_LEVEL : 'info' });
+  lifecycle.info({ url: server.url, keyId: codec.keyId, origins: opts.uiOrigin }, `Codec server: ${server.url} (key ${codec.keyId}; browser origins: ${opts.uiOrigin.join(', ') || 'none'}). Ctrl-C stops it.`);
   await new Promise<void>((resolve) => {
-    const stop = () => void server.close().then(resolve);
+    const stop = (signal: NodeJS.Signals) => {
+      lifecycle.info({ signal }, `${signal}: codec server stopping.`);
+      void server.close().then(resolve);
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  lifecycle.info('Codec server stopped.');
 }

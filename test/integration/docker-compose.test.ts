@@ -3,13 +3,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadEnv } from '../../kernel/env';
 import { ensureDockerCompose } from '../support/docker-compose';
+import { healthCheck, readDockerfile } from '../support/dockerfile';
 
 jest.setTimeout(600000); // a cold machine builds Compose from the Go module proxy once (~2 min)
 
 const root = path.resolve(__dirname, '..', '..');
 
 interface ComposeConfig {
-  services: Record<string, { image?: string; build?: { context: string }; environment?: Record<string, string>; ports?: Array<{ target: number; published: string }>; depends_on?: Record<string, unknown> }>;
+  services: Record<string, { image?: string; build?: { context: string }; environment?: Record<string, string>; ports?: Array<{ target: number; published: string }>; depends_on?: Record<string, unknown>; healthcheck?: { test?: string[] } }>;
 }
 
 describe('docker-compose.yml', () => {
@@ -42,6 +43,16 @@ describe('docker-compose.yml', () => {
       DATABASE_URL: 'postgres://hubsync:s3cret@postgres:5432/hubsync',
     });
     expect(Object.keys(worker?.depends_on ?? {}).sort()).toEqual(['postgres', 'temporal']);
+  });
+
+  it("checks the worker's health as the image does: the Dockerfile's HEALTHCHECK, /readyz on HUBSYNC_METRICS_PORT", () => {
+    const run = compose(['config', '--format', 'json']);
+    expect(run.status).toBe(0);
+    const worker = (JSON.parse(run.stdout) as ComposeConfig).services['worker'];
+    const dockerfileCheck = readDockerfile(path.join(root, 'Dockerfile')).at(-1)?.instructions.find((i) => i.keyword === 'HEALTHCHECK');
+    const command = dockerfileCheck ? healthCheck(dockerfileCheck.args).command : undefined;
+    expect(command?.join(' ')).toMatch(/\/readyz/);
+    expect(worker?.healthcheck?.test).toEqual(['CMD', ...(command ?? [])]);
   });
 
   it('is rejected by `docker compose config` when broken (the check can fail)', () => {

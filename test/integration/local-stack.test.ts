@@ -36,6 +36,7 @@ describe('hubsync start (local stack)', () => {
       HUBSYNC_SFDC_SANDBOX_PORT: String(await freePort()),
       HUBSYNC_HUBSPOT_SANDBOX_PORT: String(await freePort()),
       HUBSYNC_DYNAMICS_SANDBOX_PORT: String(await freePort()),
+      HUBSYNC_METRICS_PORT: String(await freePort()),
       TEMPORAL_ADDRESS: '',
       DATABASE_URL: '',
     };
@@ -52,6 +53,10 @@ describe('hubsync start (local stack)', () => {
       const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean }> };
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);
       expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['temporal ui', 'end to end', 'sandbox salesforce', 'sandbox hubspot', 'sandbox dynamics']));
+      // Issue 15: the worker's metrics and health endpoint, and every stored connection (the demo's three).
+      expect(first.output).toContain(`Metrics:      http://127.0.0.1:${env.HUBSYNC_METRICS_PORT}/metrics`);
+      expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['metrics', 'connection demo', 'connection demo-hubspot', 'connection demo-dynamics']));
+      expect((await fetch(`http://127.0.0.1:${env.HUBSYNC_METRICS_PORT}/readyz`)).status).toBe(200);
 
       // The demo: a connection to the sandbox and all six jobs, enabled, scheduled, run once.
       await first.waitFor(/Demo: demo-tasks-inbound run \d+ done \(\d+ created/, 120000);

@@ -34,8 +34,9 @@ export class CliProcess {
   readonly child: ChildProcess;
   output = '';
 
-  constructor(args: string[], env: NodeJS.ProcessEnv, opts: { detached?: boolean } = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
+  /** `opts.entry`: node's arguments before the CLI's (default: bin/hubsync.js, the sources through tsx). */
+  constructor(args: string[], env: NodeJS.ProcessEnv, opts: { detached?: boolean; entry?: string[] } = {}) {
+    this.child = spawn(process.execPath, [...(opts.entry ?? [BIN]), ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: opts.detached ?? false,
@@ -44,9 +45,30 @@ export class CliProcess {
     this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
   }
 
+  /**
+   * The output with each JSON log line shown as its message: `hubsync worker` prints one JSON line per event
+   * (issue 15), where `polls task queue "x"` is `polls task queue \"x\"`.
+   */
+  get messages(): string {
+    return this.output
+      .split('\n')
+      .map((line) => {
+        if (!line.startsWith('{')) return line;
+        try {
+          const msg: unknown = (JSON.parse(line) as { msg?: unknown }).msg;
+          return typeof msg === 'string' ? msg : line;
+        } catch {
+          return line;
+        }
+      })
+      .join('\n');
+  }
+
+  /** Until the output, or its messages (JSON log lines), show `text`. */
   async waitFor(text: string | RegExp, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const found = () => (typeof text === 'string' ? this.output.includes(text) : text.test(this.output));
+    const shows = (out: string) => (typeof text === 'string' ? out.includes(text) : text.test(out));
+    const found = () => shows(this.output) || shows(this.messages);
     while (!found()) {
       if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before printing ${String(text)}:\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}:\n${this.output}`);
