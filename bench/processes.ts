@@ -182,8 +182,11 @@ export async function startSandboxProcess(cleanup: Cleanup, seed: 'none' | 'demo
 export class WorkerProcess {
   readonly child: ChildProcess;
   output = '';
+  /** The task queue it polls (HUBSYNC_TASK_QUEUE, `hubsync` by default). */
+  readonly taskQueue: string;
 
   constructor(env: NodeJS.ProcessEnv) {
+    this.taskQueue = env['HUBSYNC_TASK_QUEUE'] ?? 'hubsync';
     this.child = track(spawn(process.execPath, [...profileFlags(), BIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     const keep = (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-20000);
@@ -199,8 +202,10 @@ export class WorkerProcess {
 
   async ready(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.output.includes('polls task queue "hubsync"')) {
-      if (this.child.exitCode !== null) throw new Error(`the worker exited (${this.child.exitCode}) before polling:\n${this.output}`);
+    // The worker logs JSON lines, in which the queue's quotes are escaped.
+    const polling = new RegExp(`polls task queue \\\\?"${this.taskQueue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\\\?"`);
+    while (!polling.test(this.output)) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`the worker exited (${String(this.child.exitCode ?? this.child.signalCode)}) before polling:\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`the worker did not poll within ${timeoutMs / 1000} s:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 200));
     }

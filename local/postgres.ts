@@ -35,7 +35,9 @@ const USER = 'hubsync';
  * 10-second forced-exit timer after a clean stop). The backstop is killOnExit below.
  */
 function releaseLibraryExitHooks(): void {
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit', 'exit']) asyncExitHook.unhookEvent(event);
+  // Only those still hooked: a second start in the same process (a restart) finds them released already.
+  const hooked = new Set(asyncExitHook.hookedEvents());
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit', 'exit']) if (hooked.has(event)) asyncExitHook.unhookEvent(event);
 }
 
 /** Asks the postmaster of dataDir for a fast shutdown (synchronous: usable in an 'exit' handler). */

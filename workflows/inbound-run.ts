@@ -10,6 +10,8 @@ import { runJob } from './job-run';
 
 const { retryParkedAndRejected, syncInboundDeletions } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
+  // Both heartbeat while they run: a worker that died is noticed within this, not at the 10 minutes.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 

@@ -38,6 +38,19 @@ interface PagesHeartbeat {
   stats: RunStats;
 }
 
+/**
+ * Runs `body` heartbeating every few seconds, whatever it waits for (a long listing of deletions, a slow
+ * read by ID): Temporal then notices a dead worker within the heartbeat timeout.
+ */
+async function heartbeating<T>(body: () => Promise<T>): Promise<T> {
+  const ticker = setInterval(() => Context.current().heartbeat(), 5000);
+  try {
+    return await body();
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
 export function createInboundRunActivities(deps: InboundRunDeps) {
 
   return {
@@ -45,7 +58,7 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
      * Parked records whose parent account is matched now (T26) and rejected records (T28), fetched again by
      * ID and processed like any page. Page numbers from `pageNo` on; the job's cursor does not move.
      */
-    async retryParkedAndRejected(input: Omit<PagesInput, 'cursor' | 'maxPages'>): Promise<{ pageNo: number; stats: RunStats }> {
+    retryParkedAndRejected: (input: Omit<PagesInput, 'cursor' | 'maxPages'>): Promise<{ pageNo: number; stats: RunStats }> => heartbeating(async () => {
       const job = await getJobForRun(deps.pool, input.jobId, input.jobVersion);
       const { rows } = await deps.pool.query<{ source_id: string }>(
         `SELECT p.source_id FROM parked_records p
@@ -74,14 +87,14 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
         Context.current().heartbeat({ pageNo });
       }
       return { pageNo, stats };
-    },
+    }),
 
     /**
      * After the last page: the deletions the connector reports apart from its pages (HubSpot's archived
      * records; Salesforce's come in the pages, so it reports none and makes no call), since the last check minus
      * the connector's look-back, or all of them in a full run (T19, T25).
      */
-    async syncInboundDeletions(input: Omit<PagesInput, 'cursor' | 'maxPages'>): Promise<{ pageNo: number; stats: RunStats }> {
+    syncInboundDeletions: (input: Omit<PagesInput, 'cursor' | 'maxPages'>): Promise<{ pageNo: number; stats: RunStats }> => heartbeating(async () => {
       const job = await getJobForRun(deps.pool, input.jobId, input.jobVersion);
       const session = await deps.session(job.connectionId);
       const { rows } = await deps.pool.query<{ mode: string; checked: string | null }>(
@@ -103,7 +116,7 @@ export function createInboundRunActivities(deps: InboundRunDeps) {
         Context.current().heartbeat({ pageNo });
       }
       return { pageNo, stats };
-    },
+    }),
 
     /**
      * Pages through the CRM from the cursor, `maxPages` pages and the one read ahead during the last of them,

@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { SyncCursor } from '../../kernel/cursors';
 import { START_CURSOR } from '../../kernel/cursors';
 import type { PagesInput, PagesResult } from '../../kernel/runs';
+import { HubsyncError } from '../../kernel/errors';
 import { addStats, emptyStats, type RunStats } from '../../kernel/stats';
 import type { SessionSource } from '../sessions';
 import { getJobForRun } from '../hub/jobs';
@@ -105,6 +106,7 @@ export function createOutboundRunActivities(deps: OutboundRunDeps) {
       const pageSize = Math.min(deps.pageSize ?? OUTBOUND_PAGE_SIZE, session.limits.writeBatchSize);
       let mayBeCommitted = resumed !== undefined || ctx.info.attempt > 1;
       const budget = budgetGate(deps.pool, job.connectionId, session);
+      const firstPage = pageNo;
       while (pageNo < lastPage) {
         ctx.heartbeat({ cursor, pageNo, stats } satisfies PagesHeartbeat);
         let outcome: { stats: RunStats; nextCursor: SyncCursor; size: number } | undefined;
@@ -128,6 +130,13 @@ export function createOutboundRunActivities(deps: OutboundRunDeps) {
             // A 429 with Retry-After: the run pauses on a timer and sends the page again after it, as a retried activity would.
             const paused = await budget.pausedBy(err);
             if (paused) return { cursor, pageNo, done: false, stats, wait: paused };
+            // A transient CRM failure after this call got pages through: the call ends with them and the
+            // workflow's next call sends this page again, its retries starting afresh. Thrown instead, it
+            // would be one more failed attempt of a call covering up to 25 pages: Temporal's backoff grows
+            // with each (to a minute), however many pages went through between, and 20 fail the run.
+            if (pageNo > firstPage && err instanceof HubsyncError && (err.kind === 'transient' || err.kind === 'rate-limit') && !(await committedPage(deps.pool, input.runId, pageNo).catch(() => true))) {
+              return { cursor, pageNo, done: false, stats };
+            }
             throw err;
           }
           await budget.afterCalls();

@@ -47,10 +47,13 @@ const Schemas = {
   fault: z.object({
     method: z.string().regex(/^[A-Za-z]+$/).optional(),
     path: z.string().min(1).optional(),
-    status: z.number().int().min(100).max(599),
+    status: z.number().int().min(100).max(599).optional(),
     body: z.unknown().optional(),
     headers: z.record(z.string(), z.string()).optional(),
-    count: z.number().int().positive().default(1),
+    latencyMs: z.number().int().nonnegative().max(600_000).optional(),
+    count: z.number().int().positive().optional(),
+    rate: z.number().min(0).max(1).optional(),
+    seed: z.number().int().optional(),
   }),
 };
 
@@ -116,6 +119,7 @@ export function buildAdminRoutes(ctx: AdminContext): RouteTable {
       return ok({ ok: true });
     })
     .on('GET', '/__admin/oauth', () => ok(tokens.status()))
+    .on('POST', '/__admin/oauth/expire', () => ok({ expired: tokens.expireAll() }))
     .on('POST', '/__admin/oauth', (req) => {
       tokens.configure(parse(Schemas.oauth, req).accessTokenTtlSeconds);
       return ok(tokens.status());

@@ -1,8 +1,10 @@
 /**
- * Fault injection for the HubSpot sandbox, configured through `POST /__admin/faults`: a status, body and
- * headers answered instead of the sandbox for the next `count` requests whose method and path match. Faults
- * apply to every non-admin request (the OAuth token endpoint included), before authentication and rate
- * limits, and do not use up the rate-limit allowance [infer: a gateway error never reaches the limiter].
+ * Fault injection for the HubSpot sandbox, configured through `POST /__admin/faults`: for the next `count`
+ * requests whose method and path match (or each with probability `rate`, seeded: sandbox/fault-list.ts), wait
+ * `latencyMs` and/or answer `status` (with `body` and `headers`) instead of the sandbox; a latency-only fault
+ * delays the request, which is then served. Faults apply to every non-admin request (the OAuth token endpoint
+ * included), before authentication and rate limits, and an answered one does not use up the rate-limit
+ * allowance [infer: a gateway error never reaches the limiter].
  *
  * Mind @hubspot/api-client's RetryDecorator (contract §2.4): with `numberOfApiCallRetries` > 1 it retries any
  * 5xx (200 ms × attempt) and a 429 with the secondly message, so an injected 503 on a client with retries is
@@ -14,10 +16,12 @@ import { rateLimitBody } from './limits';
 import { FaultList, type FaultMatch, type Listed } from '../fault-list';
 
 export interface FaultSpec extends FaultMatch {
-  status: number;
+  /** Absent: only the latency, then the request is served. */
+  status?: number | undefined;
   /** JSON (or, as a string, sent as it is: e.g. a gateway's HTML with a `Content-Type` header); HubSpot's error JSON for the status when absent. */
   body?: unknown;
   headers?: Record<string, string> | undefined;
+  latencyMs?: number | undefined;
 }
 
 export type Fault = Listed<FaultSpec>;
@@ -31,13 +35,14 @@ export function defaultFaultBody(status: number): Record<string, unknown> {
   return { status: 'error', message: `Injected HTTP ${status}`, correlationId: randomUUID(), category: CATEGORIES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR') };
 }
 
-/** The faults, and what the one a request meets answers instead of the sandbox. */
+/** The faults, and what the one a request meets does: its latency and, unless latency-only, its response. */
 export class FaultInjector extends FaultList<FaultSpec> {
-  /** The response of the first fault matching this request, which is used up by one. */
-  respond(method: string, path: string): HsResponse | undefined {
+  /** The first fault matching this request that fires, which is used up by one. */
+  respond(method: string, path: string): { latencyMs: number; response?: HsResponse } | undefined {
     const fault = this.take(method, path);
     if (!fault) return undefined;
+    if (fault.status === undefined) return { latencyMs: fault.latencyMs ?? 0 };
     const body = fault.body === undefined ? defaultFaultBody(fault.status) : fault.body;
-    return { status: fault.status, ...(typeof body === 'string' ? { raw: body } : { body }), ...(fault.headers ? { headers: fault.headers } : {}) };
+    return { latencyMs: fault.latencyMs ?? 0, response: { status: fault.status, ...(typeof body === 'string' ? { raw: body } : { body }), ...(fault.headers ? { headers: fault.headers } : {}) } };
   }
 }

@@ -6,6 +6,7 @@
  * cannot parse a response without a Content-Type, contract §0.1).
  */
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RequestLog } from '../salesforce/request-log';
 import { buildAdminRoutes, renderAdminFailure, type AdminContext } from './admin';
 import { HubSpotError } from './errors';
@@ -98,7 +99,8 @@ export function createHubSpotServer(portal: Portal, services: SandboxServices, a
     try {
       if (body === 'too-large') throw new HubSpotError(413, 'VALIDATION_ERROR', `The request body exceeds ${MAX_BODY_BYTES} bytes`);
       const fault = faults.respond(method, url.pathname);
-      if (fault) response = fault;
+      if (fault?.latencyMs) await sleep(fault.latencyMs);
+      if (fault?.response) response = fault.response;
       else if (url.pathname.startsWith('/oauth/')) response = await route(oauthRoutes, request);
       else {
         const admission = limits.admit(tokens.authenticate(req.headers.authorization), method === 'POST' && SEARCH_PATH.test(url.pathname));

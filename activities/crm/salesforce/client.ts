@@ -150,7 +150,11 @@ function toFieldDescribe(field: DescribeSObjectResult['fields'][number]): CrmFie
   };
 }
 
-/** A describe lookup that asks Salesforce once per object and remembers the answer (and "no such object"). */
+/**
+ * A describe lookup that asks Salesforce once per object and remembers the answer (and "no such object"). A
+ * describe that failed (a rate limit, a 5xx, a lost connection) is forgotten, so the next caller asks again:
+ * remembered, it failed every later activity of the session, on this worker, until the worker restarted.
+ */
 export function describeCache(conn: Connection): (objectName: string) => Promise<CrmObjectDescribe | undefined> {
   const cache = new Map<string, Promise<CrmObjectDescribe | undefined>>();
   return (objectName) => {
@@ -164,6 +168,7 @@ export function describeCache(conn: Connection): (objectName: string) => Promise
           throw toCrmError(err, `describe ${objectName}`);
         },
       );
+      pending.catch(() => cache.delete(key));
       cache.set(key, pending);
     }
     return pending;

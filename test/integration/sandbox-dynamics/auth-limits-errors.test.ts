@@ -118,6 +118,29 @@ describe('Dynamics sandbox: service protection limits and faults', () => {
     const { requests } = await admin<{ requests: { method: string; status: number; prefer?: string }[] }>('GET', '/__admin/requests?path=/api/data/v9.2/accounts');
     expect(requests.map((r) => r.status)).toEqual([429, 429, 200]);
   });
+
+  it('with `rate`, injects into that share of the matching requests, the same ones for the same seed, until deleted', async () => {
+    const statuses = async (seed: number) => {
+      await admin('DELETE', '/__admin/faults');
+      await admin('POST', '/__admin/faults', { method: 'GET', path: '/api/data/v9.2/accounts*', status: 429, retryAfterSeconds: 1, rate: 0.25, seed });
+      await admin('DELETE', '/__admin/requests');
+      const client = api();
+      for (let i = 0; i < 80; i++) await client.retrieveMultiple({ collection: 'accounts', select: ['name'] }).catch((err: unknown) => {
+        expect(err).toMatchObject({ status: 429, code: '0x80072322', headers: { 'retry-after': '1' } });
+      });
+      const { requests } = await admin<{ requests: { status: number }[] }>('GET', '/__admin/requests?path=/api/data/v9.2/accounts');
+      return requests.map((r) => r.status);
+    };
+    const first = await statuses(3);
+    const refused = first.filter((s) => s === 429).length;
+    expect(first).toHaveLength(80);
+    expect(refused).toBeGreaterThan(8);
+    expect(refused).toBeLessThan(35);
+    expect(first.filter((s) => s !== 429).every((s) => s === 200)).toBe(true);
+    expect((await admin<{ faults: { rate: number; hits: number; count?: number }[] }>('GET', '/__admin/faults')).faults).toEqual([expect.objectContaining({ rate: 0.25, hits: refused })]);
+    expect(await statuses(3)).toEqual(first);
+    expect(await statuses(4)).not.toEqual(first);
+  });
 });
 
 describe('Dynamics sandbox: error shapes', () => {

@@ -80,6 +80,19 @@ describe('HubSpot sandbox: OAuth', () => {
     await expect(companiesApi(second.accessToken).basicApi.getPage()).resolves.toMatchObject({ results: [] });
     expect(await admin('GET', '/__admin/oauth')).toMatchObject({ accessTokenTtlSeconds: 60, accessTokens: { issued: 2, live: 1 } });
   });
+
+  it('expires every live access token at once on POST /__admin/oauth/expire, answered as a lifetime reached; a refresh works again', async () => {
+    const tokens = await refresh();
+    await expect(companiesApi(tokens.accessToken).basicApi.getPage()).resolves.toMatchObject({ results: [] });
+    expect(await admin('POST', '/__admin/oauth/expire')).toEqual({ expired: 1 });
+    const expired = await failure(companiesApi(tokens.accessToken).basicApi.getPage());
+    expect(expired).toMatchObject({ code: 401, body: { ...errorShape('EXPIRED_AUTHENTICATION'), message: expect.stringMatching(/^The OAuth token used to make this call expired \d+ second\(s\) ago\.$/) } });
+    // The private app's token does not expire.
+    await expect(companiesApi(sandbox.accessToken).basicApi.getPage()).resolves.toMatchObject({ results: [] });
+    const again = await refresh();
+    await expect(companiesApi(again.accessToken).basicApi.getPage()).resolves.toMatchObject({ results: [] });
+    expect(await admin('GET', '/__admin/oauth')).toMatchObject({ accessTokens: { issued: 2, live: 1 } });
+  });
 });
 
 describe('HubSpot sandbox: rate limits', () => {
@@ -168,6 +181,38 @@ describe('HubSpot sandbox: fault injection', () => {
     expect([gateway.status, gateway.headers.get('content-type'), await gateway.text()]).toEqual([502, 'text/html', '<html>Bad gateway</html>']);
     expect(await admin('GET', '/__admin/faults')).toMatchObject({ faults: [{ id, status: 502, count: 4, hits: 1 }] });
     await admin('DELETE', `/__admin/faults/${id}`);
+    expect(await admin('GET', '/__admin/faults')).toEqual({ faults: [] });
+  });
+
+  it('with `rate`, answers that share of the matching requests, the same ones for the same seed, and stays until deleted', async () => {
+    const answers = async (seed: number) => {
+      await admin('DELETE', '/__admin/faults');
+      const fault = await admin<{ id: string; count?: number }>('POST', '/__admin/faults', { method: 'GET', path: '/crm/v3/objects/companies', status: 429, rate: 0.2, seed });
+      expect(fault.count).toBeUndefined();
+      const got: number[] = [];
+      for (let i = 0; i < 200; i++) got.push((await fetch(`${sandbox.url}/crm/v3/objects/companies`, { headers: { authorization: `Bearer ${sandbox.accessToken}` } })).status);
+      return { got, fault };
+    };
+    const { got, fault } = await answers(7);
+    const limited = got.filter((s) => s === 429).length;
+    expect(limited).toBeGreaterThan(20);
+    expect(limited).toBeLessThan(60);
+    expect(got.filter((s) => s !== 429).every((s) => s === 200)).toBe(true);
+    // A 429 without a body is the secondly limit's, which the client retries.
+    await admin('POST', '/__admin/faults', { method: 'POST', path: '*/search', status: 429, rate: 1, count: 1 });
+    const res = await fetch(`${sandbox.url}/crm/v3/objects/companies/search`, { method: 'POST', headers: { authorization: `Bearer ${sandbox.accessToken}`, 'content-type': 'application/json' }, body: '{}' });
+    expect([res.status, await res.json()]).toEqual([429, expect.objectContaining({ status: 'error', errorType: 'RATE_LIMIT', policyName: 'SECONDLY' })]);
+    expect(await admin('GET', '/__admin/faults')).toMatchObject({ faults: [{ id: fault.id, rate: 0.2, hits: limited }] });
+    expect((await answers(7)).got).toEqual(got);
+    expect((await answers(8)).got).not.toEqual(got);
+  });
+
+  it('delays a request by `latencyMs` and then serves it when the fault has no status', async () => {
+    await admin('POST', '/__admin/faults', { method: 'GET', path: '/crm/v3/owners', latencyMs: 300, count: 1 });
+    const started = Date.now();
+    const res = await fetch(`${sandbox.url}/crm/v3/owners`, { headers: { authorization: `Bearer ${sandbox.accessToken}` } });
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(await admin('GET', '/__admin/faults')).toEqual({ faults: [] });
   });
 });
