@@ -176,7 +176,7 @@ async function runTrial(stack: ChaosStack, plan: TrialPlan, records: number, log
   const planText = `${plan.kind}${plan.kind === 'write-back burst' ? '' : ` (${records})`}; ${describeFaults(plan.faults)}`;
   log(`trial ${plan.trial}: ${planText}`);
   const name = `chaos_trial_${plan.trial}`;
-  const hub = await stack.createHub(name);
+  const hub = await stack.createHub(name, plan.trial * 1_000_000 + 1);
   const taskQueue = `hubsync-chaos-${process.pid}-${plan.trial}`;
   const workers = new WorkerSupervisor(() => stack.workerEnv(hub.url, taskQueue), (queue, pid) => stack.polls(queue, pid));
   const hubsync = HubsyncClient.over(stack.client, hub.pool, { taskQueue, secretBox: () => stack.box });

@@ -124,12 +124,19 @@ export class ChaosStack {
     return u.toString();
   }
 
-  /** A fresh hub database for a trial: a copy of the migrated template. */
-  async createHub(name: string): Promise<{ url: string; pool: Pool }> {
+  /**
+   * A fresh hub database for a trial: a copy of the migrated template, its hub account IDs starting at
+   * `firstAccountId`. Write-back workflows are named by hub account (`hubsync-writeback-account-<id>`) and
+   * live on for minutes after a trial: a later trial's accounts must not share their IDs, or its write-backs
+   * would join the earlier trial's workflows, on a task queue no worker polls any more.
+   */
+  async createHub(name: string, firstAccountId: number): Promise<{ url: string; pool: Pool }> {
     await this.admin.query(`DROP DATABASE IF EXISTS "${name}"`);
     await this.admin.query(`CREATE DATABASE "${name}" TEMPLATE ${TEMPLATE_DATABASE}`);
     const url = this.databaseUrl(name);
-    return { url, pool: createPool(url, { max: 4, applicationName: 'hubsync-chaos' }) };
+    const pool = createPool(url, { max: 4, applicationName: 'hubsync-chaos' });
+    await pool.query(`ALTER TABLE accounts ALTER COLUMN id RESTART WITH ${Math.trunc(firstAccountId)}`);
+    return { url, pool };
   }
 
   async dropHub(name: string): Promise<void> {
