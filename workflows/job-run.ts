@@ -41,9 +41,10 @@ export const PAGES_PER_ACTIVITY: Record<Direction, number> = { inbound: 5, outbo
 export const CALLS_PER_EXECUTION = 200;
 
 const { beginRun, countRunSource, finishRun, pauseJobSchedule } = proxyActivities<ReturnType<typeof createActivities>>({
-  // A few hub queries and CRM calls each, without heartbeats: an attempt whose worker died is retried after
-  // this long (with 10 minutes, a worker killed during the count, which the run awaits, stalled it 10 minutes).
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '10 minutes',
+  // They heartbeat while they run: an attempt whose worker died is retried within this, not at the 10 minutes
+  // (a worker killed during the count, which the run awaits before it finishes, stalled it that long).
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 

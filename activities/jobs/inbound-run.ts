@@ -18,6 +18,7 @@ import { committedPage } from '../hub/runs';
 import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
 import { budgetGate } from './budget-gate';
+import { heartbeating } from './heartbeating';
 import { writeInboundDeletions, writeInboundPage } from './inbound-page';
 
 /** API calls a page read is counted as against the budget (its own query; lookups are few and cached). */
@@ -36,19 +37,6 @@ interface PagesHeartbeat {
   cursor: SyncCursor;
   pageNo: number;
   stats: RunStats;
-}
-
-/**
- * Runs `body` heartbeating every few seconds, whatever it waits for (a long listing of deletions, a slow
- * read by ID): Temporal then notices a dead worker within the heartbeat timeout.
- */
-async function heartbeating<T>(body: () => Promise<T>): Promise<T> {
-  const ticker = setInterval(() => Context.current().heartbeat(), 5000);
-  try {
-    return await body();
-  } finally {
-    clearInterval(ticker);
-  }
 }
 
 export function createInboundRunActivities(deps: InboundRunDeps) {

@@ -18,6 +18,7 @@ import type { Pool } from '../hub/store';
 import { inboundReadSpec } from '../mapping/engine';
 import { countOutboundRecords } from '../hub/sync-lookups';
 import { budgetGate } from './budget-gate';
+import { heartbeatingAll } from './heartbeating';
 import { windowStart } from './outbound-run';
 import { validateJob, validationErrors } from './validate-job';
 
@@ -61,7 +62,9 @@ export const workflowStatus: WorkflowStatusLookup = async (workflowId) =>
   (await Context.current().client.workflow.getHandle(workflowId).describe()).status.name;
 
 export function createRunActivities(deps: RunDeps) {
-  return {
+  // Each heartbeats while it runs (the workflow gives them a heartbeat timeout): a worker killed during one
+  // is noticed in seconds, not at the start-to-close timeout (the run awaits its count before it finishes).
+  return heartbeatingAll({
     /**
      * Validates the job (T9: a job that does not validate cannot run, and leaves no run behind), records the
      * run and reads the cursor. Nothing after the run is recorded can fail here: from then on the workflow
@@ -130,5 +133,5 @@ export function createRunActivities(deps: RunDeps) {
         throw err;
       }
     },
-  };
+  });
 }
