@@ -144,6 +144,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
           host: '127.0.0.1',
           pool,
           workerState: () => worker.worker.getState(),
+          temporalProbe: () => worker.connection.workflowService.getSystemInfo({}),
           ...(coreMetricsAddress ? { coreMetricsUrl: `http://${coreMetricsAddress}/metrics` } : {}),
         });
         const server = metrics;

@@ -40,6 +40,7 @@ export async function workerCommand(): Promise<void> {
         host: env.HUBSYNC_METRICS_HOST,
         pool,
         workerState: () => worker?.worker.getState(),
+        temporalProbe: () => worker?.connection.workflowService.getSystemInfo({}),
         ...(coreMetricsAddress ? { coreMetricsUrl: `http://${coreMetricsAddress}/metrics` } : {}),
         log: logger,
       });

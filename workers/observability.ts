@@ -5,9 +5,9 @@
  *   Temporal SDK's own (`temporal_*`, served by Core on a loopback port of its own and fetched here), so one
  *   scrape gets them all;
  * - `GET /healthz`: liveness: 200 whenever the process's event loop answers;
- * - `GET /readyz`: readiness: 200 when the worker is RUNNING (polling its task queue) and the hub database
- *   answers `SELECT 1`; otherwise 503 with the reason, as JSON. The compose file's and the image's health
- *   checks call it.
+ * - `GET /readyz`: readiness: 200 when the worker is RUNNING (polling its task queue), the Temporal frontend
+ *   answers on the worker's own connection (GetSystemInfo) and the hub database answers `SELECT 1`; otherwise
+ *   503 with the reason, as JSON. The compose file's and the image's health checks call it.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -82,6 +82,11 @@ export interface ObservabilityServerOptions {
   coreMetricsUrl?: string;
   /** The worker's state (`RUNNING` when polling); undefined while it is being created. */
   workerState: () => string | undefined;
+  /**
+   * One cheap call to the Temporal frontend on the worker's connection; undefined while there is none yet. A
+   * worker whose server went away stays RUNNING (its pollers retry), so only this call shows it.
+   */
+  temporalProbe: () => Promise<unknown> | undefined;
   log?: PinoLogger;
 }
 
@@ -102,21 +107,40 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
 
 const reason = (err: unknown) => redactText(err instanceof Error ? err.message : String(err));
 
-/** Readiness: the worker polls and the hub store answers; the reason when not. */
-export async function readiness(opts: Pick<ObservabilityServerOptions, 'pool' | 'workerState'>): Promise<{ ready: boolean; worker: string; database: string; reason?: string }> {
-  const state = opts.workerState();
-  let database = 'ok';
+/** 'ok', or why the call failed or did not answer within 2 s. */
+async function answers(call: Promise<unknown>, what: string): Promise<string> {
   try {
-    await withTimeout(opts.pool.query('SELECT 1'), 2000, 'the hub database');
+    await withTimeout(call, 2000, what);
+    return 'ok';
   } catch (err) {
-    database = reason(err);
+    return reason(err);
   }
-  const worker = state ?? 'STARTING';
+}
+
+export interface Readiness {
+  ready: boolean;
+  worker: string;
+  /** 'ok', the failure, or 'not connected yet' (the worker has no connection yet). */
+  temporal: string;
+  database: string;
+  reason?: string;
+}
+
+/** Readiness: the worker polls, Temporal and the hub store answer; the reasons when not. */
+export async function readiness(opts: Pick<ObservabilityServerOptions, 'pool' | 'workerState' | 'temporalProbe'>): Promise<Readiness> {
+  const worker = opts.workerState() ?? 'STARTING';
+  const probe = opts.temporalProbe();
+  const [temporal, database] = await Promise.all([
+    probe ? answers(probe, 'Temporal') : Promise.resolve('not connected yet'),
+    answers(opts.pool.query('SELECT 1'), 'the hub database'),
+  ]);
   const problems = [
     ...(worker === 'RUNNING' ? [] : [worker === 'STARTING' ? 'the worker is starting (bundling workflows, connecting to Temporal)' : `the worker is ${worker}, not polling its task queue`]),
+    // While the worker starts, the line above says it all.
+    ...(temporal === 'ok' || (temporal === 'not connected yet' && worker === 'STARTING') ? [] : [`Temporal does not answer the worker: ${temporal}`]),
     ...(database === 'ok' ? [] : [`the hub database does not answer: ${database}`]),
   ];
-  return { ready: problems.length === 0, worker, database, ...(problems.length ? { reason: problems.join('; ') } : {}) };
+  return { ready: problems.length === 0, worker, temporal, database, ...(problems.length ? { reason: problems.join('; ') } : {}) };
 }
 
 /** hubsync's, the budgets', the process's and the Temporal SDK's metrics, as one Prometheus text. */

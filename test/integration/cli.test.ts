@@ -48,7 +48,7 @@ describe('hubsync CLI', () => {
     const own = createPool(url.toString(), { max: 2 });
     const sf = await startSalesforceFixture(own, 'cli-doctor', { databaseUrl: url.toString(), temporalAddress: testStack.temporalAddress });
     const worker = await createFileWorker(admin, { secretBox: () => testSecretBox });
-    const metrics = await startObservabilityServer({ port: 0, host: '127.0.0.1', pool: own, workerState: () => worker.worker.getState() });
+    const metrics = await startObservabilityServer({ port: 0, host: '127.0.0.1', pool: own, workerState: () => worker.worker.getState(), temporalProbe: () => worker.connection.workflowService.getSystemInfo({}) });
     const env = { ...noLocalStack, TEMPORAL_ADDRESS: testStack.temporalAddress, DATABASE_URL: url.toString(), HUBSYNC_TASK_QUEUE: fileTaskQueue(), HUBSYNC_SECRET_KEY: TEST_SECRET_KEY, HUBSYNC_METRICS_URL: metrics.url };
     try {
       const [green, red] = await worker.worker.runUntil(async () => {

@@ -5,11 +5,14 @@
 // statistics and the write-back's outcome say. The readiness endpoint is also driven through its states
 // in-process. Real Temporal dev server, PostgreSQL, the Salesforce sandbox over HTTP.
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { createValidatedJob } from '../../activities/jobs/configure';
 import { loadBudget } from '../../activities/hub/budgets';
 import { createPool } from '../../activities/hub/store';
 import { HubsyncClient } from '../../client/hubsync-client';
 import { freePort } from '../../local/ports';
+import { startDevServer } from '../../local/temporal-server';
+import { loadEnv } from '../../kernel/env';
 import { startObservabilityServer } from '../../workers/observability';
 import { CliProcess } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, type SalesforceFixture } from '../support/salesforce';
@@ -86,7 +89,7 @@ describe('observability of the worker process (issue 15)', () => {
     expect(alive.status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', worker: 'RUNNING', database: 'ok' });
+    expect(await ready.json()).toMatchObject({ status: 'ready', worker: 'RUNNING', temporal: 'ok', database: 'ok' });
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
 
     const before = await scrape();
@@ -202,25 +205,36 @@ describe('observability of the worker process (issue 15)', () => {
 });
 
 describe('the readiness endpoint (issue 15)', () => {
-  it('is 503 with the reason while the worker is not running or the hub database does not answer, 200 otherwise; /healthz answers throughout', async () => {
+  it('is 503 with the reason while the worker is not running, Temporal or the hub database does not answer, 200 otherwise; /healthz answers throughout', async () => {
     const pool = testPool();
-    // A pool on a port where no database listens.
+    // A pool on a port where no database listens; worker connections (as the worker's own: NativeConnection) to
+    // the shared Temporal and to a dev server of this test's own, stopped under it.
     const deadPool = createPool(`postgres://hubsync:x@127.0.0.1:${await freePort()}/none`, { max: 1 });
+    const spare = await startDevServer({ cacheDir: loadEnv().cacheDir, cliPath: loadEnv().TEMPORAL_CLI_PATH });
+    const temporal = await NativeConnection.connect({ address: testStack.temporalAddress });
+    const lostServer = await NativeConnection.connect({ address: spare.address });
     let state: string | undefined;
-    const live = await startObservabilityServer({ port: 0, host: '127.0.0.1', pool, workerState: () => state });
-    const dead = await startObservabilityServer({ port: 0, host: '127.0.0.1', pool: deadPool, workerState: () => 'RUNNING' });
+    let connection: NativeConnection | undefined;
+    const live = await startObservabilityServer({ port: 0, host: '127.0.0.1', pool, workerState: () => state, temporalProbe: () => connection?.workflowService.getSystemInfo({}) });
+    const dead = await startObservabilityServer({ port: 0, host: '127.0.0.1', pool: deadPool, workerState: () => 'RUNNING', temporalProbe: () => temporal.workflowService.getSystemInfo({}) });
     try {
       const readyz = async (url: string) => {
         const res = await fetch(`${url}/readyz`);
         return { status: res.status, body: (await res.json()) as { status: string; reason?: string } };
       };
-      expect(await readyz(live.url)).toEqual({ status: 503, body: expect.objectContaining({ status: 'not ready', worker: 'STARTING', reason: expect.stringMatching(/the worker is starting/) }) });
+      expect(await readyz(live.url)).toEqual({ status: 503, body: expect.objectContaining({ status: 'not ready', worker: 'STARTING', temporal: 'not connected yet', reason: 'the worker is starting (bundling workflows, connecting to Temporal)' }) });
+      connection = lostServer;
       state = 'RUNNING';
-      expect(await readyz(live.url)).toEqual({ status: 200, body: expect.objectContaining({ status: 'ready', worker: 'RUNNING', database: 'ok' }) });
+      expect(await readyz(live.url)).toEqual({ status: 200, body: expect.objectContaining({ status: 'ready', worker: 'RUNNING', temporal: 'ok', database: 'ok' }) });
+      // A worker whose Temporal went away stays RUNNING (its pollers retry): only the probe shows it.
+      await spare.stop();
+      const lost = await readyz(live.url);
+      expect(lost).toEqual({ status: 503, body: expect.objectContaining({ status: 'not ready', worker: 'RUNNING', reason: expect.stringMatching(/^Temporal does not answer the worker: /) }) });
+      connection = temporal;
       state = 'DRAINING';
       expect(await readyz(live.url)).toEqual({ status: 503, body: expect.objectContaining({ reason: 'the worker is DRAINING, not polling its task queue' }) });
       const down = await readyz(dead.url);
-      expect(down).toEqual({ status: 503, body: expect.objectContaining({ status: 'not ready', reason: expect.stringMatching(/^the hub database does not answer: /) }) });
+      expect(down).toEqual({ status: 503, body: expect.objectContaining({ status: 'not ready', temporal: 'ok', reason: expect.stringMatching(/^the hub database does not answer: /) }) });
       // The database URL's password is not repeated in the reason.
       expect(JSON.stringify(down.body)).not.toContain('hubsync:x@');
       for (const url of [live.url, dead.url]) expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -233,6 +247,9 @@ describe('the readiness endpoint (issue 15)', () => {
       await dead.close();
       await deadPool.end();
       await pool.end();
+      await temporal.close();
+      await lostServer.close();
+      await spare.stop();
     }
   });
 });
