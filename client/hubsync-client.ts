@@ -38,7 +38,7 @@ import { makeAccountWriteBackWorkflowId, WORKFLOW_CLOSING, WRITE_BACK_BUDGET_MS,
 import { accountWriteBackWorkflow, inboundJobWorkflow, outboundJobWorkflow, probeWorkflow } from '../workflows';
 import { writeBackUpdate } from '../workflows/writeback';
 import { progressQuery } from '../workflows/job-run';
-import { parseCron, parseEvery } from './input';
+import { parseCron, parseEvery } from '../kernel/schedule';
 import { getAccount, linkAccount, type AccountInfo, type LinkRequest, type LinkResult } from '../activities/hub/accounts';
 
 /** The workflow that runs a job of each direction. */

@@ -3,7 +3,8 @@
  * against the CRM's describe); workflows receive it already validated and versioned.
  */
 import { z } from 'zod';
-import { ConfigurationError } from '../../kernel/errors';
+import { ConfigurationError, HubsyncError, messageWithFix } from '../../kernel/errors';
+import { parseCron, parseEvery } from '../../kernel/schedule';
 import { describeIssue } from '../../kernel/zod-issues';
 import { unsafeText } from '../../kernel/text';
 import { JOB_KIND_INFO, JOB_KINDS, type ConnectionKind, type JobKind } from '../../kernel/job-kinds';
@@ -52,13 +53,24 @@ export const HubFilterSchema = z
   })
   .strict();
 
-export const ScheduleSchema = z.union(
-  [
-    z.object({ every: z.string().regex(/^\d+[smhd]$/, 'every takes a duration such as 15m, 1h or 1d') }).strict(),
-    z.object({ cron: z.string().regex(/^(\S+\s+){4}\S+$/, 'cron takes five fields: minute hour day-of-month month day-of-week') }).strict(),
-  ],
-  { error: 'schedule takes { every: "15m" } (a whole number and s, m, h or d) or { cron: "0 * * * *" } (five fields)' },
-);
+export const ScheduleSchema = z
+  .union(
+    [
+      z.object({ every: z.string() }).strict(),
+      z.object({ cron: z.string() }).strict(),
+    ],
+    { error: 'schedule takes { every: "15m" } (a whole number and s, m, h or d) or { cron: "0 * * * *" } (five fields)' },
+  )
+  // In full when the job is saved (the interval's form and range, each cron field), not first when it is enabled.
+  .superRefine((schedule, ctx) => {
+    try {
+      if ('every' in schedule) parseEvery(schedule.every, 'every');
+      else parseCron(schedule.cron, 'cron');
+    } catch (err) {
+      if (!(err instanceof HubsyncError)) throw err;
+      ctx.addIssue({ code: 'custom', path: ['every' in schedule ? 'every' : 'cron'], message: messageWithFix(err, '    ') });
+    }
+  });
 
 export const JobConfigSchema = z
   .object({

@@ -222,6 +222,9 @@ const CASES: HostileCase[] = [
       ['file-04', 'a list where the filter goes', 'list-filter.yaml', "filter:\n  - Status = 'Open'\n", /expected string/, /filter:/],
       ['file-05', 'a schedule as a bare number', 'schedule.yaml', 'schedule: { every: 15 }\n', /schedule takes \{ every: "15m" \} .* or \{ cron: "0 \* \* \* \*" \}/, /schedule:/],
       ['file-06', 'an unknown top-level setting', 'unknown.yaml', 'crmObject: Task\ncolour: red\n', /unknown setting 'colour'/, /config:/],
+      // Checked in full when saved, not first when the job is enabled and Temporal would be asked.
+      ['file-15', 'a schedule every second', 'every-second.yaml', 'schedule: { every: 1s }\n', /every 1s is out of range[\s\S]*fix: give an interval from 1m to 366d/, /schedule → every:/],
+      ['file-16', 'a cron expression with minute 61', 'cron-61.yaml', 'schedule: { cron: "61 * * * *" }\n', /'61' is not a valid minute \(0-59\)/, /schedule → cron:/],
     ] as const
   ).map(([id, title, name, content, what, where]): HostileCase => ({
     id, entryPoint: 'job file (job create --file)', title, files: { [name]: content },

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { ConfigurationError } from '../../kernel/errors';
-import { intOption, parseCron, parseEvery, readConfigFile } from '../../client/input';
+import { intOption, readConfigFile } from '../../client/input';
+import { parseCron, parseEvery } from '../../kernel/schedule';
 import { WorkerLogger } from '../../workers/runtime';
 
 describe('numeric flags', () => {
