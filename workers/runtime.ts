@@ -33,13 +33,10 @@ export function logFields(meta: LogMetadata = {}): Record<string, unknown> {
   return fields;
 }
 
-/** Temporal's Logger over a pino logger: one JSON line per event. */
-export class JsonLogger implements Logger {
-  constructor(readonly pino: PinoLogger) {}
+/** Temporal's Logger interface: its five level methods are each one call of log(). */
+abstract class LevelLogger implements Logger {
+  abstract log(level: LogLevel, message: string, meta?: LogMetadata): void;
 
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.pino[PINO_LEVEL[level]](logFields(meta), message);
-  }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);
   }
@@ -57,8 +54,19 @@ export class JsonLogger implements Logger {
   }
 }
 
+/** Temporal's Logger over a pino logger: one JSON line per event. */
+export class JsonLogger extends LevelLogger {
+  constructor(readonly pino: PinoLogger) {
+    super();
+  }
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    this.pino[PINO_LEVEL[level]](logFields(meta), message);
+  }
+}
+
 /** The terminal's logger of `npm start` and tests: one short line per event, the detail as JSON in a file. */
-export class WorkerLogger implements Logger {
+export class WorkerLogger extends LevelLogger {
   private readonly severity: number;
   private readonly detail: JsonLogger | undefined;
 
@@ -67,6 +75,7 @@ export class WorkerLogger implements Logger {
     detailFile?: string,
     private readonly write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {
+    super();
     this.severity = SEVERITY[level];
     this.detail = detailFile ? new JsonLogger(createLogger({ level: PINO_LEVEL[level === 'TRACE' ? 'DEBUG' : level] as LogLevelName, name: 'hubsync-worker', destination: detailFile })) : undefined;
   }
@@ -87,22 +96,6 @@ export class WorkerLogger implements Logger {
     if (SEVERITY[level] < this.severity) return;
     this.write(WorkerLogger.summarize(level, message, meta));
     this.detail?.log(level, message, meta);
-  }
-
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
   }
 }
 
