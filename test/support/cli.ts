@@ -37,7 +37,9 @@ export class CliProcess {
   /** `opts.entry`: node's arguments before the CLI's (default: bin/hubsync.js, the sources through tsx). */
   constructor(args: string[], env: NodeJS.ProcessEnv, opts: { detached?: boolean; entry?: string[] } = {}) {
     this.child = spawn(process.execPath, [...(opts.entry ?? [BIN]), ...args], {
-      env: { ...process.env, ...env },
+      // A worker or stack serves /metrics on 9464 by default: two test files running side by side would both
+      // bind it and one would fail (EADDRINUSE). Off unless the test gives a port (it should pick a free one).
+      env: { ...process.env, HUBSYNC_METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: opts.detached ?? false,
     });
