@@ -16,7 +16,7 @@ import { startDevServer } from './temporal-server';
 import { useExistingServer, type TemporalEndpoint } from '../workers/temporal';
 import { installRuntime } from '../workers/runtime';
 import { createHubsyncWorker, type HubsyncWorker } from '../workers/worker';
-import { freeLoopbackPort, startObservabilityServer, type ObservabilityServer } from '../workers/observability';
+import { freeLoopbackPort, startObservabilityServer, workerReadiness, type ObservabilityServer } from '../workers/observability';
 import { startCodecServer, type CodecServer } from '../workers/codec-server';
 import { payloadCodecFor } from '../workers/payload-codec';
 import { freePort } from './ports';
@@ -143,8 +143,7 @@ export async function startLocalStack(env: HubsyncEnv, log: (line: string) => vo
           port: env.HUBSYNC_METRICS_PORT,
           host: '127.0.0.1',
           pool,
-          workerState: () => worker.worker.getState(),
-          temporalProbe: () => worker.connection.workflowService.getSystemInfo({}),
+          ...workerReadiness(() => worker),
           ...(coreMetricsAddress ? { coreMetricsUrl: `http://${coreMetricsAddress}/metrics` } : {}),
         });
         const server = metrics;

@@ -17,7 +17,7 @@ import { installRuntime } from './runtime';
 import { createHubsyncWorker, prebuiltWorkflowBundle, type HubsyncWorker } from './worker';
 import { payloadCodecFor } from './payload-codec';
 import { createLogger } from './log';
-import { freeLoopbackPort, startObservabilityServer, type ObservabilityServer } from './observability';
+import { freeLoopbackPort, startObservabilityServer, workerReadiness, type ObservabilityServer } from './observability';
 
 export async function workerCommand(): Promise<void> {
   const env = loadEnv();
@@ -39,8 +39,7 @@ export async function workerCommand(): Promise<void> {
         port: env.HUBSYNC_METRICS_PORT,
         host: env.HUBSYNC_METRICS_HOST,
         pool,
-        workerState: () => worker?.worker.getState(),
-        temporalProbe: () => worker?.connection.workflowService.getSystemInfo({}),
+        ...workerReadiness(() => worker),
         ...(coreMetricsAddress ? { coreMetricsUrl: `http://${coreMetricsAddress}/metrics` } : {}),
         log: logger,
       });

@@ -17,6 +17,7 @@ import type { BudgetState } from '../kernel/budget';
 import type { Pool } from '../activities/hub/store';
 import { metricsRegistry } from '../activities/telemetry';
 import { redactText, type PinoLogger } from './log';
+import type { HubsyncWorker } from './worker';
 
 /** A port free on the loopback interface now (for Core's metrics exporter, which needs one given). */
 export function freeLoopbackPort(): Promise<number> {
@@ -90,6 +91,17 @@ export interface ObservabilityServerOptions {
   log?: PinoLogger;
 }
 
+/**
+ * The readiness inputs of a hubsync worker, `current()` while it is being created answering undefined: its
+ * state, and GetSystemInfo on its own connection as the Temporal probe.
+ */
+export function workerReadiness(current: () => HubsyncWorker | undefined): Pick<ObservabilityServerOptions, 'workerState' | 'temporalProbe'> {
+  return {
+    workerState: () => current()?.worker.getState(),
+    temporalProbe: () => current()?.connection.workflowService.getSystemInfo({}),
+  };
+}
+
 export interface ObservabilityServer {
   /** `http://host:port` as bound (the port chosen when 0 was asked). */
   url: string;
@@ -131,7 +143,7 @@ export async function readiness(opts: Pick<ObservabilityServerOptions, 'pool' | 
   const worker = opts.workerState() ?? 'STARTING';
   const probe = opts.temporalProbe();
   const [temporal, database] = await Promise.all([
-    probe ? answers(probe, 'Temporal') : Promise.resolve('not connected yet'),
+    probe ? answers(probe, 'Temporal') : 'not connected yet',
     answers(opts.pool.query('SELECT 1'), 'the hub database'),
   ]);
   const problems = [

@@ -2,7 +2,7 @@
 // (Temporal, pollers, database, every stored connection, the worker's metrics endpoint: issue 15), red with the
 // connection's reason and no secret when a CRM stops answering.
 import { createPool, migrate } from '../../activities/hub/store';
-import { startObservabilityServer } from '../../workers/observability';
+import { startObservabilityServer, workerReadiness } from '../../workers/observability';
 import { createFileWorker, fileTaskQueue, testPool, testStack } from '../support/test-env';
 import { runCli } from '../support/cli';
 import { startSalesforceFixture, testSecretBox, TEST_SECRET_KEY } from '../support/salesforce';
@@ -48,7 +48,7 @@ describe('hubsync CLI', () => {
     const own = createPool(url.toString(), { max: 2 });
     const sf = await startSalesforceFixture(own, 'cli-doctor', { databaseUrl: url.toString(), temporalAddress: testStack.temporalAddress });
     const worker = await createFileWorker(admin, { secretBox: () => testSecretBox });
-    const metrics = await startObservabilityServer({ port: 0, host: '127.0.0.1', pool: own, workerState: () => worker.worker.getState(), temporalProbe: () => worker.connection.workflowService.getSystemInfo({}) });
+    const metrics = await startObservabilityServer({ port: 0, host: '127.0.0.1', pool: own, ...workerReadiness(() => worker) });
     const env = { ...noLocalStack, TEMPORAL_ADDRESS: testStack.temporalAddress, DATABASE_URL: url.toString(), HUBSYNC_TASK_QUEUE: fileTaskQueue(), HUBSYNC_SECRET_KEY: TEST_SECRET_KEY, HUBSYNC_METRICS_URL: metrics.url };
     try {
       const [green, red] = await worker.worker.runUntil(async () => {
